@@ -1,0 +1,39 @@
+# The two set-up commands of the README: `make run` and `make test`. Both set up on first use.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SPELLBOOK := resources/spellbook
+
+.PHONY: run test lint bench setup system-deps docs clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+setup: system-deps $(STAMP)
+
+# Debian libraries the project needs at run time, installed only when missing and when root.
+system-deps:
+	@sh packaging/system-deps.sh
+
+run: setup
+	$(VENV)/bin/llmspell run $(SPELLBOOK)/hello
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy engines
+
+test: lint
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider
+
+docs: setup
+	$(PY) -m engines.api.docs > docs/api.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

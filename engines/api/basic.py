@@ -1,0 +1,120 @@
+"""The small services: log, json, params, spell and util."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from typing import Any
+
+from engines.api.context import RunContext
+from engines.errors import ApiError, PermissionDenied
+
+
+class LogService:
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+
+    def _log(self, level: str, message: str, fields: dict[str, Any] | None) -> None:
+        self._ctx.emit("log", {"level": level, "message": message, "fields": fields or {}})
+
+    def debug(self, message: str, fields: dict[str, Any] | None = None) -> None:
+        self._log("debug", message, fields)
+
+    def info(self, message: str, fields: dict[str, Any] | None = None) -> None:
+        self._log("info", message, fields)
+
+    def warn(self, message: str, fields: dict[str, Any] | None = None) -> None:
+        self._log("warn", message, fields)
+
+    def error(self, message: str, fields: dict[str, Any] | None = None) -> None:
+        self._log("error", message, fields)
+
+
+def to_json_text(value: Any, indent: int | None = None) -> str:
+    try:
+        return json.dumps(
+            value,
+            ensure_ascii=False,
+            indent=indent,
+            separators=None if indent else (",", ":"),
+            allow_nan=False,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ApiError(f"value is not JSON-able: {exc}") from None
+
+
+class JsonService:
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+
+    def encode(self, value: Any) -> str:
+        return to_json_text(value)
+
+    def pretty(self, value: Any) -> str:
+        return to_json_text(value, indent=2)
+
+    def decode(self, text: str) -> Any:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ApiError(
+                f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
+
+
+class ParamsService:
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self._ctx.params.get(name)
+        return default if value is None else value
+
+    def all(self) -> dict[str, Any]:
+        return dict(self._ctx.params)
+
+
+class SpellService:
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+
+    def name(self) -> str:
+        return self._ctx.spell.name
+
+    def version(self) -> str:
+        return self._ctx.spell.version
+
+    def dir(self) -> str:
+        return str(self._ctx.spell.dir)
+
+    def engine(self) -> str:
+        return self._ctx.spell.engine
+
+    def run_id(self) -> str:
+        return self._ctx.run_id
+
+
+class UtilService:
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+
+    def sleep(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ApiError("seconds must not be negative")
+        self._ctx.wait(seconds)
+
+    def uuid(self) -> str:
+        return str(self._ctx.nondeterministic("uuid", lambda: str(uuid.uuid4())))
+
+    def now(self) -> float:
+        return float(self._ctx.nondeterministic("time", time.time))
+
+    def env(self, name: str) -> str | None:
+        if name not in self._ctx.permissions.env:
+            raise PermissionDenied(
+                f"environment variable {name!r} is not allowed; "
+                "list it under permissions.env in spell.yaml"
+            )
+        return self._ctx.nondeterministic("env", lambda: os.environ.get(name))

@@ -1,0 +1,105 @@
+"""What one run of a spell carries: its identity, telemetry, parameters, permissions, limits.
+
+Services get the `RunContext` and nothing else, so the same service code runs under every
+engine and every client (CLI, host, tests).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engines.errors import LimitExceeded
+from engines.telemetry import Telemetry
+
+
+@dataclass
+class SpellInfo:
+    name: str
+    version: str
+    dir: Path
+    engine: str
+
+
+@dataclass
+class RunLimits:
+    timeout: float = 60.0
+    memory: int = 512 * 1024 * 1024
+    instructions: int | None = None
+
+
+@dataclass
+class RunPermissions:
+    env: frozenset[str] = frozenset()
+    read_roots: tuple[Path, ...] = ()
+    write_roots: tuple[Path, ...] = ()
+    hosts: frozenset[str] = frozenset()
+    exec: bool = False
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class RunContext:
+    spell: SpellInfo
+    telemetry: Telemetry
+    params: dict[str, Any] = field(default_factory=dict)
+    permissions: RunPermissions = field(default_factory=RunPermissions)
+    limits: RunLimits = field(default_factory=RunLimits)
+    state_db: str = ":memory:"
+    started: float = field(default_factory=time.monotonic)
+    # Set from any thread to stop the run; engines check it at their interrupt points.
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    cancel_reason: str = ""
+
+    @property
+    def run_id(self) -> str:
+        return self.telemetry.run_id
+
+    def emit(self, kind: str, data: dict[str, Any]) -> None:
+        self.telemetry.emit(kind, data)
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.limits.timeout
+
+    def cancel(self, reason: str) -> None:
+        self.cancel_reason = reason
+        self.cancelled.set()
+
+    def check_deadline(self) -> None:
+        """Raise when the run has gone past its wall-clock limit or was cancelled."""
+        if self.cancelled.is_set():
+            raise LimitExceeded("cancelled", self.cancel_reason or "run cancelled")
+        if time.monotonic() > self.deadline:
+            raise LimitExceeded(
+                "timeout",
+                f"time limit exceeded: the run took longer than {self.limits.timeout:g} s",
+            )
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but wake up at once when the run is cancelled or reaches its deadline."""
+        end = time.monotonic() + max(0.0, seconds)
+        while True:
+            self.check_deadline()
+            remaining = min(end, self.deadline + 0.001) - time.monotonic()
+            if remaining <= 0:
+                if time.monotonic() >= end:
+                    return
+                continue
+            self.cancelled.wait(remaining)
+
+    def nondeterministic(self, kind: str, produce: Callable[[], Any]) -> Any:
+        """The replay boundary: every value the outside world gives a spell passes here.
+
+        Live runs call `produce`; recording and replay (issue: LLMs, tools and agents) hook in
+        at this one place.
+        """
+        return produce()

@@ -1,0 +1,330 @@
+"""The spell API, declared once: every module, function, parameter and doc.
+
+This table is plain data. The engine adapters build their bindings from it, `docs/api.md` is
+generated from it, and the IDE's completion reads it; the Python services implement it
+(a test checks that each declared function exists there with the declared parameters).
+Names are snake_case; the JavaScript adapter turns them into camelCase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Parameter and return types, as a spell author sees them.
+TYPES = ("string", "number", "integer", "boolean", "array", "object", "function", "any", "nil")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    doc: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    params: tuple[Param, ...]
+    returns: str
+    doc: str
+
+    def signature(self) -> str:
+        parts = [f"{p.name}?" if p.optional else p.name for p in self.params]
+        return f"{self.name}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    doc: str
+    functions: tuple[Function, ...]
+
+    def function(self, name: str) -> Function:
+        for fn in self.functions:
+            if fn.name == name:
+                return fn
+        raise KeyError(f"{self.name}.{name}")
+
+
+def _p(spec: str, doc: str) -> Param:
+    """`"name:type"` or `"name?:type"` for an optional parameter."""
+    name, type_ = spec.split(":")
+    optional = name.endswith("?")
+    return Param(name.rstrip("?"), type_, doc, optional)
+
+
+def _f(name: str, params: list[Param], returns: str, doc: str) -> Function:
+    return Function(name, tuple(params), returns, doc)
+
+
+_SCOPE = _p("scope?:string", 'Where the value lives: "run" (default), "spell" or "global".')
+_FIELDS = _p("fields?:object", "Structured fields attached to the record.")
+_LABELS = _p("labels?:object", "Labels (string values) that tell series apart.")
+
+
+def _log_level(level: str) -> Function:
+    return _f(
+        level, [_p("message:string", "What happened."), _FIELDS], "nil", f"Log at {level} level."
+    )
+
+
+LOG = Module(
+    "log",
+    "Structured logs: each call becomes a `log` record with its level and fields.",
+    tuple(_log_level(level) for level in ("debug", "info", "warn", "error")),
+)
+
+JSON = Module(
+    "json",
+    "Encode and decode JSON.",
+    (
+        _f("encode", [_p("value:any", "A JSON-able value.")], "string", "Compact JSON text."),
+        _f("decode", [_p("text:string", "JSON text.")], "any", "The value the text holds."),
+        _f("pretty", [_p("value:any", "A JSON-able value.")], "string", "Indented JSON text."),
+    ),
+)
+
+PARAMS = Module(
+    "params",
+    "The spell's typed parameters, from spell.yaml defaults, --params and --param.",
+    (
+        _f(
+            "get",
+            [_p("name:string", "Parameter name."), _p("default?:any", "Returned when unset.")],
+            "any",
+            "One parameter's value.",
+        ),
+        _f("all", [], "object", "Every parameter as a table."),
+    ),
+)
+
+SPELL = Module(
+    "spell",
+    "Facts about the running spell.",
+    (
+        _f("name", [], "string", "The spell's name."),
+        _f("version", [], "string", "The spell's version."),
+        _f("dir", [], "string", "The folder the spell lives in."),
+        _f("engine", [], "string", 'The engine running it: "lua", "javascript" or "tengo".'),
+        _f("run_id", [], "string", "This run's id."),
+    ),
+)
+
+UTIL = Module(
+    "util",
+    "Small utilities. Time, randomness and the environment pass the replay boundary.",
+    (
+        _f("sleep", [_p("seconds:number", "How long to wait.")], "nil", "Pause the spell."),
+        _f("uuid", [], "string", "A random UUID (version 4)."),
+        _f("now", [], "number", "Seconds since the Unix epoch, with fractions."),
+        _f(
+            "env",
+            [_p("name:string", "Variable name; must be allowed by permissions.env.")],
+            "string",
+            "An environment variable, or nil when unset.",
+        ),
+    ),
+)
+
+_PATH = _p("path:string", 'A dotted path such as "a.b.c".')
+STATE = Module(
+    "state",
+    "Key-value state with nested paths, scopes, snapshots and a history of changes.",
+    (
+        _f(
+            "get",
+            [_PATH, _p("default?:any", "Returned when the path is unset."), _SCOPE],
+            "any",
+            "The value at the path.",
+        ),
+        _f(
+            "set",
+            [_PATH, _p("value:any", "The new value (nil deletes)."), _SCOPE],
+            "nil",
+            "Set a value.",
+        ),
+        _f(
+            "update",
+            [
+                _PATH,
+                _p("change:any", "A function old -> new, or a table merged into the old one."),
+                _SCOPE,
+            ],
+            "any",
+            "Change a value in place; returns the new value.",
+        ),
+        _f("delete", [_PATH, _SCOPE], "boolean", "Remove a value; true when it existed."),
+        _f(
+            "keys",
+            [_p("path?:string", "A table's path; the root when omitted."), _SCOPE],
+            "array",
+            "Keys at a path, sorted.",
+        ),
+        _f(
+            "snapshot",
+            [_p("label?:string", "A name for the snapshot."), _SCOPE],
+            "integer",
+            "Save the whole scope; returns the snapshot id.",
+        ),
+        _f(
+            "restore",
+            [_p("id:integer", "A snapshot id."), _SCOPE],
+            "nil",
+            "Put the scope back as it was in a snapshot.",
+        ),
+        _f(
+            "history",
+            [
+                _p("path?:string", "Only changes under this path."),
+                _p("limit?:integer", "At most this many, newest last."),
+                _SCOPE,
+            ],
+            "array",
+            "Past changes: {seq, op, path, old, new, ts}.",
+        ),
+        _f(
+            "diff",
+            [
+                _p("from:integer", "A snapshot id."),
+                _p("to?:integer", "A snapshot id; the current state when omitted."),
+                _SCOPE,
+            ],
+            "array",
+            "Changes between two snapshots: {path, op, old, new}.",
+        ),
+    ),
+)
+
+EVENTS = Module(
+    "events",
+    "Publish and subscribe; patterns use `*` wildcards; delivery is in publish order.",
+    (
+        _f(
+            "publish",
+            [_p("type:string", 'Event type, e.g. "order.created".'), _p("data?:any", "Payload.")],
+            "integer",
+            "Publish; returns the number of handlers called.",
+        ),
+        _f(
+            "subscribe",
+            [
+                _p("pattern:string", 'A type or a pattern like "order.*".'),
+                _p("handler:function", "Called with (type, data)."),
+            ],
+            "integer",
+            "Subscribe; returns the subscription id.",
+        ),
+        _f(
+            "unsubscribe",
+            [_p("id:integer", "A subscription id.")],
+            "boolean",
+            "Stop a subscription.",
+        ),
+    ),
+)
+
+HOOKS = Module(
+    "hooks",
+    "Functions run at named points. A hook returns nil (no change), a new payload, or "
+    "{cancel = true, reason = ...}. Higher priority runs first.",
+    (
+        _f(
+            "register",
+            [
+                _p("point:string", "A hook point; see hooks.points()."),
+                _p("handler:function", "Called with the payload."),
+                _p("priority?:integer", "Higher runs first; default 0."),
+            ],
+            "integer",
+            "Register; returns the hook id.",
+        ),
+        _f("unregister", [_p("id:integer", "A hook id.")], "boolean", "Remove a hook."),
+        _f("points", [], "array", "The known hook points."),
+        _f(
+            "fire",
+            [_p("point:string", "A hook point."), _p("payload?:object", "The payload.")],
+            "object",
+            "Run the hooks of a point: {payload, cancelled, reason}.",
+        ),
+    ),
+)
+
+TRACE = Module(
+    "trace",
+    "Spans, named and nested, with attributes (OpenTelemetry names where they exist).",
+    (
+        _f(
+            "start_span",
+            [_p("name:string", "Span name."), _p("attributes?:object", "Attributes.")],
+            "integer",
+            "Open a span under the current one; returns its id.",
+        ),
+        _f(
+            "end_span",
+            [_p("id:integer", "A span id."), _p("attributes?:object", "Attributes to add.")],
+            "nil",
+            "Close a span.",
+        ),
+        _f(
+            "set_attribute",
+            [_p("key:string", "Attribute name."), _p("value:any", "Value.")],
+            "nil",
+            "Set an attribute on the current span.",
+        ),
+        _f(
+            "with_span",
+            [
+                _p("name:string", "Span name."),
+                _p("attributes:object", "Attributes."),
+                _p("fn:function", "Runs inside the span."),
+            ],
+            "any",
+            "Run a function inside a span; returns what it returns. An error ends the span with status error.",
+        ),
+    ),
+)
+
+_METRIC = _p("name:string", "Metric name.")
+METRICS = Module(
+    "metrics",
+    "Counters, gauges and histograms; each change is a `metric` record.",
+    (
+        _f(
+            "counter",
+            [_METRIC, _p("value?:number", "Increment; default 1."), _LABELS],
+            "number",
+            "Add to a counter; returns its total.",
+        ),
+        _f(
+            "gauge",
+            [_METRIC, _p("value:number", "The current value."), _LABELS],
+            "nil",
+            "Set a gauge.",
+        ),
+        _f(
+            "histogram",
+            [_METRIC, _p("value:number", "One observation."), _LABELS],
+            "nil",
+            "Record an observation.",
+        ),
+        _f(
+            "get",
+            [_METRIC, _LABELS],
+            "any",
+            "A counter's total, a gauge's value, or a histogram's {count, sum, min, max}.",
+        ),
+    ),
+)
+
+API: tuple[Module, ...] = (LOG, JSON, PARAMS, SPELL, UTIL, STATE, EVENTS, HOOKS, TRACE, METRICS)
+
+# Globals every engine adds beside the modules (not module functions).
+GLOBALS = {"print": "Write its arguments to the run's output (an `output` record), tab-separated."}
+
+
+def module(name: str) -> Module:
+    for mod in API:
+        if mod.name == name:
+            return mod
+    raise KeyError(name)

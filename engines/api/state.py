@@ -1,0 +1,228 @@
+"""The `state` service: nested paths, three scopes, snapshots, history and diffs.
+
+Reads come from an in-memory copy of each scope's tree (a spell may read state in a hot
+loop); every change is written through to SQLite and emitted as a `state` record carrying
+its diff, so the inspectors can rebuild the state at any point of a run.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from engines.api.context import RunContext
+from engines.api.diff import diff_values
+from engines.api.state_store import DELETED, StateStore
+from engines.errors import ApiError
+
+SCOPES = ("run", "spell", "global")
+_MISSING = object()
+
+
+def split_path(path: str) -> list[str]:
+    if not isinstance(path, str):
+        raise ApiError(f"path must be a string, got {type(path).__name__}")
+    if path == "":
+        return []
+    parts = path.split(".")
+    if any(part == "" for part in parts):
+        raise ApiError(f"bad path {path!r}: empty segment")
+    return parts
+
+
+def check_jsonable(value: Any, where: str = "value") -> None:
+    if value is None or isinstance(value, bool | int | float | str):
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            check_jsonable(item, f"{where}[{index + 1}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str | int):
+                raise ApiError(f"{where}: keys must be strings, got {type(key).__name__}")
+            check_jsonable(item, f"{where}.{key}")
+        return
+    raise ApiError(f"{where}: a {type(value).__name__} cannot be stored in state")
+
+
+def _normalise(value: Any) -> Any:
+    """State holds JSON data: integer keys become strings, as they would after a round trip."""
+    if isinstance(value, dict):
+        return {str(k): _normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    return value
+
+
+class StateService:
+    def __init__(self, ctx: RunContext, store: StateStore) -> None:
+        self._ctx = ctx
+        self._store = store
+        self._trees: dict[str, dict[str, Any]] = {}
+
+    # -- scopes -----------------------------------------------------------------------------
+
+    def _owner(self, scope: str) -> str:
+        if scope == "run":
+            return self._ctx.run_id
+        if scope == "spell":
+            return self._ctx.spell.name
+        return ""
+
+    def _scope(self, scope: str | None) -> str:
+        if scope is None:
+            return "run"
+        if scope not in SCOPES:
+            raise ApiError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+        return scope
+
+    def _tree(self, scope: str) -> dict[str, Any]:
+        tree = self._trees.get(scope)
+        if tree is None:
+            tree = self._store.load_tree(scope, self._owner(scope))
+            self._trees[scope] = tree
+        return tree
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, path: str, default: Any = None, scope: str | None = None) -> Any:
+        node: Any = self._tree(self._scope(scope))
+        for part in split_path(path):
+            if not isinstance(node, dict):
+                return default
+            node = node.get(part, _MISSING)
+            if node is _MISSING:
+                return default
+        return node
+
+    def keys(self, path: str | None = None, scope: str | None = None) -> list[str]:
+        node = self.get(path or "", None, scope)
+        return sorted(node) if isinstance(node, dict) else []
+
+    # -- changing ---------------------------------------------------------------------------
+
+    def set(self, path: str, value: Any, scope: str | None = None) -> None:
+        if value is None:
+            self.delete(path, scope)
+            return
+        check_jsonable(value)
+        self._change(self._scope(scope), "set", path, _normalise(value))
+
+    def update(self, path: str, change: Any, scope: str | None = None) -> Any:
+        scope = self._scope(scope)
+        old = self.get(path, None, scope)
+        if callable(change):
+            new = change(copy.deepcopy(old))
+        elif isinstance(change, dict):
+            if old is not None and not isinstance(old, dict):
+                raise ApiError(
+                    f"cannot merge a table into {path!r}: it holds a {type(old).__name__}"
+                )
+            new = {**(old or {}), **change}
+        else:
+            raise ApiError("change must be a function or a table")
+        if new is None:
+            self.delete(path, scope)
+            return None
+        check_jsonable(new)
+        self._change(scope, "update", path, _normalise(new))
+        return new
+
+    def delete(self, path: str, scope: str | None = None) -> bool:
+        scope = self._scope(scope)
+        if self.get(path, _MISSING, scope) is _MISSING:
+            return False
+        self._change(scope, "delete", path, DELETED)
+        return True
+
+    def _change(self, scope: str, op: str, path: str, new: Any) -> None:
+        parts = split_path(path)
+        tree = self._tree(scope)
+        if not parts:
+            if new is DELETED:
+                new = {}
+            if not isinstance(new, dict):
+                raise ApiError("the root of the state must be a table")
+            old: Any = copy.deepcopy(tree)
+            touched = {key: DELETED for key in tree}
+            tree.clear()
+            tree.update(new)
+            touched.update(tree)
+        else:
+            parent = tree
+            for depth, part in enumerate(parts[:-1]):
+                child = parent.get(part)
+                if child is None:
+                    child = parent[part] = {}
+                elif not isinstance(child, dict):
+                    where = ".".join(parts[: depth + 1])
+                    raise ApiError(f"cannot set {path!r}: {where!r} holds a {type(child).__name__}")
+                parent = child
+            old = parent.get(parts[-1])
+            old = copy.deepcopy(old)
+            if new is DELETED:
+                parent.pop(parts[-1], None)
+            else:
+                parent[parts[-1]] = new
+            top = parts[0]
+            touched = {top: tree.get(top, DELETED)}
+        shown_new = None if new is DELETED else new
+        self._store.write_change(
+            scope, self._owner(scope), self._ctx.run_id, op, path, old, shown_new, touched
+        )
+        self._ctx.emit(
+            "state",
+            {
+                "scope": scope,
+                "op": op,
+                "path": path,
+                "old": old,
+                "new": shown_new,
+                "diff": diff_values(old, shown_new, path) if old != shown_new else [],
+            },
+        )
+
+    # -- snapshots and history --------------------------------------------------------------
+
+    def snapshot(self, label: str | None = None, scope: str | None = None) -> int:
+        scope = self._scope(scope)
+        tree = self._tree(scope)
+        snapshot_id = self._store.save_snapshot(
+            scope, self._owner(scope), self._ctx.run_id, label, tree
+        )
+        self._ctx.emit(
+            "state",
+            {"scope": scope, "op": "snapshot", "path": "", "id": snapshot_id, "label": label},
+        )
+        return snapshot_id
+
+    def _snapshot_tree(self, scope: str, snapshot_id: int) -> dict[str, Any]:
+        tree = self._store.load_snapshot(scope, self._owner(scope), snapshot_id)
+        if tree is None:
+            raise ApiError(f"no snapshot {snapshot_id} in scope {scope!r}")
+        return tree
+
+    def restore(self, id: int, scope: str | None = None) -> None:
+        scope = self._scope(scope)
+        self._change(scope, "restore", "", self._snapshot_tree(scope, id))
+
+    def history(
+        self, path: str | None = None, limit: int | None = None, scope: str | None = None
+    ) -> list[dict[str, Any]]:
+        scope = self._scope(scope)
+        if limit is not None and limit < 0:
+            raise ApiError("limit must not be negative")
+        return self._store.history(scope, self._owner(scope), path, limit)
+
+    def diff(
+        self, from_: int, to: int | None = None, scope: str | None = None
+    ) -> list[dict[str, Any]]:
+        scope = self._scope(scope)
+        before = self._snapshot_tree(scope, from_)
+        after = self._tree(scope) if to is None else self._snapshot_tree(scope, to)
+        return diff_values(before, after)
+
+
+# The declared parameter is called `from`, a Python keyword; bind it by position.
+StateService.diff.__api_params__ = ("from", "to", "scope")  # type: ignore[attr-defined]

@@ -1,0 +1,160 @@
+"""The `trace` and `metrics` services: spans with nesting and attributes; counters, gauges and
+histograms. Both only emit records; readers (CLI, run store, IDE) build views from them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from engines.api.context import RunContext
+from engines.errors import ApiError
+
+
+@dataclass
+class _Span:
+    id: int
+    name: str
+    parent: int | None
+    start: float
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class TraceService:
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+        self._open: list[_Span] = []
+        self._next_id = 1
+
+    def current(self) -> int | None:
+        return self._open[-1].id if self._open else None
+
+    def start_span(self, name: str, attributes: dict[str, Any] | None = None) -> int:
+        if not name:
+            raise ApiError("span name must not be empty")
+        span = _Span(self._next_id, name, self.current(), time.monotonic(), dict(attributes or {}))
+        self._next_id += 1
+        self._open.append(span)
+        self._ctx.emit(
+            "span.start",
+            {"id": span.id, "parent": span.parent, "name": name, "attributes": span.attributes},
+        )
+        return span.id
+
+    def end_span(
+        self,
+        id: int,
+        attributes: dict[str, Any] | None = None,
+        status: str = "ok",
+        error: str | None = None,
+    ) -> None:
+        index = next((i for i, s in enumerate(self._open) if s.id == id), None)
+        if index is None:
+            raise ApiError(f"span {id} is not open")
+        # Children left open end with their parent: a span never outlives its parent.
+        while len(self._open) > index + 1:
+            child = self._open[-1]
+            self._finish(child, {}, "unfinished", None)
+        self._finish(self._open[index], dict(attributes or {}), status, error)
+
+    def _finish(
+        self, span: _Span, attributes: dict[str, Any], status: str, error: str | None
+    ) -> None:
+        self._open.remove(span)
+        span.attributes.update(attributes)
+        data: dict[str, Any] = {
+            "id": span.id,
+            "parent": span.parent,
+            "name": span.name,
+            "duration": time.monotonic() - span.start,
+            "status": status,
+            "attributes": span.attributes,
+        }
+        if error is not None:
+            data["error"] = error
+        self._ctx.emit("span.end", data)
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        if not self._open:
+            raise ApiError("no span is open")
+        self._open[-1].attributes[key] = value
+
+    def with_span(self, name: str, attributes: dict[str, Any] | None, fn: Callable[[], Any]) -> Any:
+        with self.span(name, attributes):
+            return fn()
+
+    @contextmanager
+    def span(self, name: str, attributes: dict[str, Any] | None = None) -> Iterator[int]:
+        span_id = self.start_span(name, attributes)
+        try:
+            yield span_id
+        except BaseException as exc:
+            if self._is_open(span_id):
+                self.end_span(span_id, status="error", error=str(exc) or type(exc).__name__)
+            raise
+        if self._is_open(span_id):
+            self.end_span(span_id)
+
+    def _is_open(self, span_id: int) -> bool:
+        return any(s.id == span_id for s in self._open)
+
+
+def _series_key(
+    name: str, labels: dict[str, Any] | None
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return name, tuple(sorted((str(k), str(v)) for k, v in (labels or {}).items()))
+
+
+class MetricsService:
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+        self._kinds: dict[str, str] = {}
+        self._values: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+
+    def _claim(self, name: str, kind: str) -> None:
+        if not name:
+            raise ApiError("metric name must not be empty")
+        known = self._kinds.setdefault(name, kind)
+        if known != kind:
+            raise ApiError(f"metric {name!r} is a {known}, not a {kind}")
+
+    def _emit(self, name: str, kind: str, labels: dict[str, Any] | None, **data: Any) -> None:
+        self._ctx.emit("metric", {"name": name, "type": kind, "labels": labels or {}, **data})
+
+    def counter(
+        self, name: str, value: float | None = None, labels: dict[str, Any] | None = None
+    ) -> float:
+        self._claim(name, "counter")
+        delta = 1 if value is None else value
+        if delta < 0:
+            raise ApiError("a counter only goes up; use a gauge")
+        key = _series_key(name, labels)
+        total = self._values.get(key, 0) + delta
+        self._values[key] = total
+        self._emit(name, "counter", labels, value=total, delta=delta)
+        return total
+
+    def gauge(self, name: str, value: float, labels: dict[str, Any] | None = None) -> None:
+        self._claim(name, "gauge")
+        self._values[_series_key(name, labels)] = value
+        self._emit(name, "gauge", labels, value=value)
+
+    def histogram(self, name: str, value: float, labels: dict[str, Any] | None = None) -> None:
+        self._claim(name, "histogram")
+        key = _series_key(name, labels)
+        summary = self._values.get(key) or {"count": 0, "sum": 0, "min": value, "max": value}
+        summary = {
+            "count": summary["count"] + 1,
+            "sum": summary["sum"] + value,
+            "min": min(summary["min"], value),
+            "max": max(summary["max"], value),
+        }
+        self._values[key] = summary
+        self._emit(name, "histogram", labels, value=value)
+
+    def get(self, name: str, labels: dict[str, Any] | None = None) -> Any:
+        value = self._values.get(_series_key(name, labels))
+        return dict(value) if isinstance(value, dict) else value

@@ -1,0 +1,219 @@
+"""The Lua engine: runs a spell in lupa's Lua 5.4 inside the sandbox the prelude builds.
+
+Not LuaJIT: its compiled code skips debug hooks, and hooks are how limits, pause and
+breakpoints work. The spell API is bound from its declarations (engines.api.binding); every
+call crosses Python once and returns `(ok, value)` so errors are raised on the Lua side,
+at the spell's own line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lupa import lua54
+
+from engines.api.binding import bind
+from engines.api.services import Services
+from engines.errors import ApiError, LimitExceeded, SpellError
+from engines.lua.convert import Converter
+
+# How many VM instructions run between two interrupt checks: ~0.1 ms of Lua code.
+CHECK_INTERVAL = 10_000
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_LOCATION = re.compile(r"^([^\s:][^:]*):(\d+): ")
+_PRELUDE = resources.files("engines.lua").joinpath("prelude.lua").read_text(encoding="utf-8")
+
+
+def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
+    raise AttributeError("Python objects are not accessible from a spell")
+
+
+class LuaEngine:
+    name = "lua"
+    extensions = (".lua",)
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.ctx = services.ctx
+        self.spell_dir = self.ctx.spell.dir
+        self.limit_error: LimitExceeded | None = None
+        self.instructions = 0
+        self.runtime = lua54.LuaRuntime(
+            register_eval=False,
+            register_builtins=False,
+            unpack_returned_tuples=True,
+            attribute_filter=_deny_attributes,
+            max_memory=self.ctx.limits.memory,
+        )
+        self.converter: Converter
+        self._engine = self._build()
+
+    def _build(self) -> Any:
+        runtime = self.runtime
+        prelude = runtime.execute(
+            "local source = ...; return assert(load(source, '=[prelude]', 't'))", _PRELUDE
+        )
+        api: dict[str, dict[str, Any]] = {}
+        for module, decl, call in bind(self.services.by_module()):
+            api.setdefault(module.name, {})[decl.name] = self._protect(call)
+        host = runtime.table_from(
+            {
+                "interval": CHECK_INTERVAL,
+                "check": self._check_interrupt,
+                "output": self._output,
+                "find_module": self._find_module,
+                "api": runtime.table_from({k: runtime.table_from(v) for k, v in api.items()}),
+            }
+        )
+        engine = prelude(host)
+        # Called straight from Python, a C function runs no VM instruction, so no hook can
+        # fire while the hook is being removed (after a limit, it fires on every instruction).
+        self._clear_hook = runtime.globals().debug.sethook
+        self.converter = Converter(runtime, lambda fn: engine.wrap_python(self._protect(fn)))
+        # The real globals keep the prelude's libraries; drop the bridge lupa adds.
+        runtime.globals().python = None
+        return engine
+
+    # -- the bridge ------------------------------------------------------------------------
+
+    def _protect(self, call: Callable[..., Any]) -> Callable[..., Any]:
+        """Wraps an API caller in the (ok, value, level) convention the prelude expects."""
+        to_python = self.converter_to_python
+        to_lua = self.converter_to_lua
+
+        def protected(*args: Any) -> tuple[Any, ...]:
+            try:
+                return True, to_lua(call(*[to_python(a) for a in args]))
+            except ApiError as exc:
+                return False, str(exc), 2
+            except LimitExceeded as exc:
+                self.limit_error = exc
+                return False, exc.message, 0
+            except lua54.LuaError as exc:
+                # An error from a Lua callback passes through unchanged.
+                return False, _message_of(exc), 0
+            except lua54.LuaMemoryError:
+                raise
+            except Exception as exc:
+                return False, f"{getattr(call, '__name__', 'call')}: {type(exc).__name__}: {exc}", 2
+
+        return protected
+
+    def converter_to_python(self, value: Any) -> Any:
+        return self.converter.to_python(value)
+
+    def converter_to_lua(self, value: Any) -> Any:
+        return self.converter.to_lua(value)
+
+    def _check_interrupt(self) -> str | None:
+        self.instructions += CHECK_INTERVAL
+        budget = self.ctx.limits.instructions
+        try:
+            if budget is not None and self.instructions > budget:
+                raise LimitExceeded(
+                    "instructions", f"instruction limit exceeded: more than {budget} instructions"
+                )
+            self.ctx.check_deadline()
+        except LimitExceeded as exc:
+            self.limit_error = exc
+            return exc.message
+        return None
+
+    def _output(self, text: str) -> None:
+        self.ctx.emit("output", {"stream": "stdout", "text": text + "\n"})
+
+    def _find_module(self, name: Any) -> tuple[Any, ...]:
+        if not isinstance(name, str) or not _MODULE_NAME.match(name):
+            return False, f"require: bad module name {name!r}"
+        relative = Path(*name.split("."))
+        root = self.spell_dir.resolve()
+        for candidate in (relative.with_suffix(".lua"), relative / "init.lua"):
+            path = (root / candidate).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                return True, path.read_text(encoding="utf-8"), path.relative_to(root).as_posix()
+        return False, f"require: module '{name}' not found in the spell's folder"
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self, source: str, chunkname: str) -> None:
+        """Run a spell's main chunk; raises SpellError or LimitExceeded when it fails."""
+        loaded = self._engine.load(source, chunkname)
+        chunk, message = (loaded, None) if not isinstance(loaded, tuple) else loaded
+        if chunk is None:
+            raise self._spell_error(str(message), "", kind="syntax")
+        self._engine.start()
+        self.call(chunk)
+
+    def call(self, function: Any, *args: Any) -> Any:
+        """Call Lua code with the engine's error mapping (the main chunk, run_stop hooks)."""
+        try:
+            return function(*args)
+        except lua54.LuaMemoryError:
+            raise LimitExceeded(
+                "memory",
+                f"memory limit exceeded: the spell used more than {_mb(self.ctx.limits.memory)}",
+            ) from None
+        except lua54.LuaError as exc:
+            text = str(exc)
+            message, _, traceback = text.partition("\nstack traceback:\n")
+            traceback = _clean_traceback(traceback)
+            if self.limit_error is not None:
+                limit = self.limit_error
+                if limit.file is None:
+                    limit.file, limit.line = self._locate("", traceback)
+                    limit.traceback = traceback
+                raise limit from None
+            if "stack overflow" in message:
+                raise self._limit_from("recursion", message, traceback) from None
+            raise self._spell_error(message, traceback) from None
+
+    def _spell_error(self, message: str, traceback: str, kind: str = "runtime") -> SpellError:
+        file, line = self._locate(message, traceback)
+        return SpellError(
+            _strip_location(message), file=file, line=line, traceback=traceback, kind=kind
+        )
+
+    def _limit_from(self, limit: str, message: str, traceback: str) -> LimitExceeded:
+        file, line = self._locate(message, traceback)
+        return LimitExceeded(
+            limit,
+            "stack overflow: recursion too deep",
+            file=file,
+            line=line,
+            traceback=traceback,
+        )
+
+    def _locate(self, message: str, traceback: str) -> tuple[str | None, int | None]:
+        """The spell file and line an error happened at, from its message or traceback."""
+        for text in [message, *traceback.splitlines()]:
+            match = _LOCATION.match(text.strip() + " ")
+            if match and not match.group(1).startswith("["):
+                return str(self.spell_dir / match.group(1)), int(match.group(2))
+        return None, None
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._clear_hook()
+        self._engine = None
+        self.runtime = None
+
+
+def _message_of(exc: BaseException) -> str:
+    return str(exc).partition("\nstack traceback:\n")[0]
+
+
+def _clean_traceback(traceback: str) -> str:
+    """Drop the prelude's own frames: they are ours, not the spell's."""
+    return "\n".join(line for line in traceback.splitlines() if "[prelude]" not in line)
+
+
+def _strip_location(message: str) -> str:
+    return _LOCATION.sub("", message, count=1)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"

@@ -1,0 +1,173 @@
+-- The Lua prelude: builds the sandbox a spell runs in.
+-- It runs once per engine with the full Lua library and the host's Python functions; the
+-- spell only ever sees `env`, and the Python functions only as upvalues of Lua closures.
+local host = ...
+
+local real_load, real_pcall, real_xpcall, real_error = load, pcall, xpcall, error
+local sethook = debug.sethook
+local co_create, co_resume, co_close = coroutine.create, coroutine.resume, coroutine.close
+local select, type, tostring, ipairs, pairs = select, type, tostring, ipairs, pairs
+local concat = table.concat
+
+local env = {}
+
+local function copy(source, skip)
+  local result = {}
+  for name, value in pairs(source) do
+    if not (skip and skip[name]) then result[name] = value end
+  end
+  return result
+end
+
+for _, name in ipairs({
+  "assert", "error", "ipairs", "next", "pairs", "select", "tonumber", "tostring", "type",
+  "rawequal", "rawget", "rawset", "rawlen", "setmetatable", "getmetatable", "_VERSION",
+}) do
+  env[name] = _G[name]
+end
+env.string = copy(string, { dump = true })
+env.table = copy(table)
+env.math = copy(math)
+env.utf8 = copy(utf8)
+env.coroutine = copy(coroutine)
+env.os = { time = os.time, clock = os.clock, date = os.date }
+env._G = env
+
+-- Strings index the sandbox's string table, and their metatable stays out of reach.
+local string_meta = getmetatable("")
+string_meta.__index = env.string
+string_meta.__metatable = false
+
+-- Interrupts: a count hook asks the host every `interval` instructions whether the run must
+-- stop (time limit, instruction budget, pause, terminate). Once it must, every instruction
+-- raises again, so a spell cannot pcall its way past the end of its run.
+local killed = nil
+local interval = host.interval
+local check = host.check
+
+local function on_count()
+  local message = killed or check()
+  if message then
+    killed = message
+    sethook(on_count, "", 1)
+    real_error(message, 0)
+  end
+end
+
+local function install_hook(thread)
+  if thread then sethook(thread, on_count, "", interval) else sethook(on_count, "", interval) end
+end
+
+local function reraise_if_killed(...)
+  if killed then real_error(killed, 0) end
+  return ...
+end
+
+env.pcall = function(f, ...)
+  return reraise_if_killed(real_pcall(f, ...))
+end
+
+env.xpcall = function(f, handler, ...)
+  return reraise_if_killed(real_xpcall(f, handler, ...))
+end
+
+env.coroutine.create = function(f)
+  local thread = co_create(f)
+  install_hook(thread)
+  return thread
+end
+
+env.coroutine.wrap = function(f)
+  local thread = env.coroutine.create(f)
+  local function finish(ok, ...)
+    if ok then return ... end
+    co_close(thread)
+    real_error((...), 0)
+  end
+  return function(...)
+    return finish(co_resume(thread, ...))
+  end
+end
+
+env.collectgarbage = function(option, ...)
+  if option == nil or option == "collect" or option == "count" or option == "step"
+      or option == "isrunning" then
+    return collectgarbage(option, ...)
+  end
+  real_error("collectgarbage: option '" .. tostring(option) .. "' is not allowed", 2)
+end
+
+env.load = function(chunk, chunkname, mode, chunk_env)
+  if chunk_env == nil then chunk_env = env end
+  return real_load(chunk, chunkname or "=(load)", "t", chunk_env)
+end
+
+-- Output: print becomes an `output` record; bytes that are not UTF-8 are shown escaped.
+local output = host.output
+local function printable(text)
+  if utf8.len(text) then return text end
+  return (text:gsub("[\128-\255]", function(c) return ("\\x%02X"):format(c:byte()) end))
+end
+
+env.print = function(...)
+  local count = select("#", ...)
+  local parts = {}
+  for index = 1, count do
+    parts[index] = tostring((select(index, ...)))
+  end
+  output(printable(concat(parts, "\t")))
+end
+
+-- API calls: Python answers (true, value) or (false, message, level); errors are raised
+-- here so they carry the spell's own file and line.
+local function bind(python_function)
+  return function(...)
+    local ok, value, level = python_function(...)
+    if ok then return value end
+    real_error(value, level)
+  end
+end
+
+for module_name, functions in pairs(host.api) do
+  local module = {}
+  for function_name, python_function in pairs(functions) do
+    module[function_name] = bind(python_function)
+  end
+  env[module_name] = module
+end
+
+-- require: Lua modules from the spell's own folder only, found and read by the host.
+local loaded = {}
+local find_module = host.find_module
+env.require = function(name)
+  if type(name) ~= "string" then real_error("require: module name must be a string", 2) end
+  local cached = loaded[name]
+  if cached ~= nil then return cached end
+  local ok, source, chunkname = find_module(name)
+  if not ok then real_error(source, 2) end
+  local chunk, message = real_load(source, "@" .. chunkname, "t", env)
+  if not chunk then real_error(message, 0) end
+  local result = chunk(name)
+  if result == nil then result = true end
+  loaded[name] = result
+  return result
+end
+
+local engine = {}
+
+function engine.load(source, chunkname)
+  return real_load(source, "@" .. chunkname, "t", env)
+end
+
+-- Python callables handed to the spell (rare: most API results are data) become Lua
+-- functions that raise errors the same way API calls do.
+function engine.wrap_python(python_function)
+  return bind(python_function)
+end
+
+function engine.start()
+  install_hook(nil)
+end
+
+engine.env = env
+return engine
