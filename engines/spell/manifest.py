@@ -113,6 +113,10 @@ class _Builder:
         entry: Path | None
         if entry_text:
             entry = (self.dir / entry_text).resolve()
+            if not entry.is_relative_to(self.dir):
+                # A spell folder is self-contained: it is copied, shared and sandboxed whole.
+                self.add(("entry",), f"entry {entry_text!r} is outside the spell folder")
+                return None, declared
             if entry.is_file():
                 inferred = detect_engine(entry)
             else:

@@ -167,6 +167,14 @@ def test_missing_entry_file(make_spell: MakeSpell) -> None:
     assert str(folder / "nope.lua") in problem.message
 
 
+@pytest.mark.parametrize("entry", ["../outside.lua", "/etc/hosts"])
+def test_entry_outside_the_folder(make_spell: MakeSpell, tmp_path: Path, entry: str) -> None:
+    (tmp_path / "outside.lua").write_text("")
+    problem = only(make_spell(f"name: x\nentry: {entry}\n"))
+    assert (problem.line, problem.path) == (2, "entry")
+    assert "outside the spell folder" in problem.message
+
+
 def test_no_program_at_all(make_spell: MakeSpell) -> None:
     problem = only(make_spell("name: x\n", {}))
     assert problem.path == "entry"
