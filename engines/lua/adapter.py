@@ -98,6 +98,8 @@ class LuaEngine:
                 return False, _message_of(exc), 0
             except lua54.LuaMemoryError:
                 raise
+            except RecursionError:
+                return False, "stack overflow: recursion too deep (through API calls)", 2
             except Exception as exc:
                 return False, f"{getattr(call, '__name__', 'call')}: {type(exc).__name__}: {exc}", 2
 
@@ -141,6 +143,9 @@ class LuaEngine:
 
     def run(self, source: str, chunkname: str) -> None:
         """Run a spell's main chunk; raises SpellError or LimitExceeded when it fails."""
+        if source.startswith("#"):
+            # A shebang line, as the standalone interpreter allows; the line count stays.
+            source = "--" + source
         loaded = self._engine.load(source, chunkname)
         chunk, message = (loaded, None) if not isinstance(loaded, tuple) else loaded
         if chunk is None:
@@ -151,15 +156,16 @@ class LuaEngine:
     def call(self, function: Any, *args: Any) -> Any:
         """Call Lua code with the engine's error mapping (the main chunk, run_stop hooks)."""
         try:
-            return function(*args)
+            result = function(*args)
         except lua54.LuaMemoryError:
             raise LimitExceeded(
                 "memory",
-                f"memory limit exceeded: the spell used more than {_mb(self.ctx.limits.memory)}",
+                f"memory limit exceeded: the spell used more than {human_size(self.ctx.limits.memory)}",
             ) from None
         except lua54.LuaError as exc:
             text = str(exc)
             message, _, traceback = text.partition("\nstack traceback:\n")
+            message = message or "(error object is not a string)"
             traceback = _clean_traceback(traceback)
             if self.limit_error is not None:
                 limit = self.limit_error
@@ -170,6 +176,10 @@ class LuaEngine:
             if "stack overflow" in message:
                 raise self._limit_from("recursion", message, traceback) from None
             raise self._spell_error(message, traceback) from None
+        if self.limit_error is not None:
+            # The limit was hit inside a coroutine or pcall whose failure the spell ignored.
+            raise self.limit_error
+        return result
 
     def _spell_error(self, message: str, traceback: str, kind: str = "runtime") -> SpellError:
         file, line = self._locate(message, traceback)
@@ -215,5 +225,15 @@ def _strip_location(message: str) -> str:
     return _LOCATION.sub("", message, count=1)
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+def human_size(size: int) -> str:
+    """Sizes as a manifest writes them: 64 MiB, 16 MB, or bytes."""
+    for unit, factor in (
+        ("GiB", 2**30),
+        ("MiB", 2**20),
+        ("GB", 10**9),
+        ("MB", 10**6),
+        ("KiB", 2**10),
+    ):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"

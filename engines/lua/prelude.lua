@@ -77,6 +77,10 @@ env.coroutine.create = function(f)
   return thread
 end
 
+env.coroutine.resume = function(thread, ...)
+  return reraise_if_killed(co_resume(thread, ...))
+end
+
 env.coroutine.wrap = function(f)
   local thread = env.coroutine.create(f)
   local function finish(ok, ...)
