@@ -30,7 +30,7 @@ test: lint
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider
+	$(PY) -m pytest tests/benchmarks -q -s -o addopts='--import-mode=importlib' -p no:cacheprovider
 
 docs: setup
 	$(PY) -m engines.api.docs > docs/api.md

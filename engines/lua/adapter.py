@@ -25,6 +25,8 @@ from engines.lua.convert import Converter
 CHECK_INTERVAL = 10_000
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _LOCATION = re.compile(r"^([^\s:][^:]*):(\d+): ")
+# Values that cross between Lua and Python as they are, with no conversion.
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 _PRELUDE = resources.files("engines.lua").joinpath("prelude.lua").read_text(encoding="utf-8")
 
 
@@ -54,6 +56,7 @@ class LuaEngine:
 
     def _build(self) -> Any:
         runtime = self.runtime
+        self.converter = Converter(runtime, lambda fn: self._engine.wrap_python(self._protect(fn)))
         prelude = runtime.execute(
             "local source = ...; return assert(load(source, '=[prelude]', 't'))", _PRELUDE
         )
@@ -73,7 +76,6 @@ class LuaEngine:
         # Called straight from Python, a C function runs no VM instruction, so no hook can
         # fire while the hook is being removed (after a limit, it fires on every instruction).
         self._clear_hook = runtime.globals().debug.sethook
-        self.converter = Converter(runtime, lambda fn: engine.wrap_python(self._protect(fn)))
         # The real globals keep the prelude's libraries; drop the bridge lupa adds.
         runtime.globals().python = None
         return engine
@@ -82,12 +84,14 @@ class LuaEngine:
 
     def _protect(self, call: Callable[..., Any]) -> Callable[..., Any]:
         """Wraps an API caller in the (ok, value, level) convention the prelude expects."""
-        to_python = self.converter_to_python
-        to_lua = self.converter_to_lua
+        to_python = self.converter.to_python
+        to_lua = self.converter.to_lua
+        plain = _PLAIN_TYPES
 
         def protected(*args: Any) -> tuple[Any, ...]:
             try:
-                return True, to_lua(call(*[to_python(a) for a in args]))
+                result = call(*[a if type(a) in plain else to_python(a) for a in args])
+                return True, result if type(result) in plain else to_lua(result)
             except ApiError as exc:
                 return False, str(exc), 2
             except LimitExceeded as exc:
@@ -104,12 +108,6 @@ class LuaEngine:
                 return False, f"{getattr(call, '__name__', 'call')}: {type(exc).__name__}: {exc}", 2
 
         return protected
-
-    def converter_to_python(self, value: Any) -> Any:
-        return self.converter.to_python(value)
-
-    def converter_to_lua(self, value: Any) -> Any:
-        return self.converter.to_lua(value)
 
     def _check_interrupt(self) -> str | None:
         self.instructions += CHECK_INTERVAL
