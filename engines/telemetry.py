@@ -38,7 +38,9 @@ class Record:
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "run": self.run, "seq": self.seq, "ts": self.ts, **self.data}
+        header = {"kind": self.kind, "run": self.run, "seq": self.seq, "ts": self.ts}
+        # Header first and winning: a data key named like a header field cannot overwrite it.
+        return {**header, **self.data, **header}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Record:
@@ -85,7 +87,8 @@ class Telemetry:
         self._lock = threading.Lock()
 
     def add_sink(self, sink: Sink) -> None:
-        self.sinks.append(sink)
+        with self._lock:
+            self.sinks.append(sink)
 
     def emit(self, kind: str, data: dict[str, Any]) -> Record:
         with self._lock:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import os
 import time
 import uuid
@@ -17,7 +19,9 @@ class LogService:
         self._ctx = ctx
 
     def _log(self, level: str, message: str, fields: dict[str, Any] | None) -> None:
-        self._ctx.emit("log", {"level": level, "message": message, "fields": fields or {}})
+        # A copy: the record must not change when the spell changes its table later.
+        fields = copy.deepcopy(fields) if fields else {}
+        self._ctx.emit("log", {"level": level, "message": message, "fields": fields})
 
     def debug(self, message: str, fields: dict[str, Any] | None = None) -> None:
         self._log("debug", message, fields)
@@ -43,6 +47,8 @@ def to_json_text(value: Any, indent: int | None = None) -> str:
         )
     except (TypeError, ValueError) as exc:
         raise ApiError(f"value is not JSON-able: {exc}") from None
+    except RecursionError:
+        raise ApiError("value is not JSON-able: nested too deeply") from None
 
 
 class JsonService:
@@ -57,11 +63,20 @@ class JsonService:
 
     def decode(self, text: str) -> Any:
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             raise ApiError(
                 f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             ) from None
+        except ValueError as exc:  # NaN / Infinity, see _reject_constant
+            raise ApiError(f"invalid JSON: {exc}") from None
+        except RecursionError:
+            raise ApiError("invalid JSON: nested too deeply") from None
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN, Infinity and -Infinity; JSON does not.
+    raise ValueError(f"{name} is not valid JSON")
 
 
 class ParamsService:
@@ -70,10 +85,10 @@ class ParamsService:
 
     def get(self, name: str, default: Any = None) -> Any:
         value = self._ctx.params.get(name)
-        return default if value is None else value
+        return default if value is None else copy.deepcopy(value)
 
     def all(self) -> dict[str, Any]:
-        return dict(self._ctx.params)
+        return copy.deepcopy(self._ctx.params)
 
 
 class SpellService:
@@ -101,8 +116,8 @@ class UtilService:
         self._ctx = ctx
 
     def sleep(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ApiError("seconds must not be negative")
+        if math.isnan(seconds) or seconds < 0:
+            raise ApiError("seconds must be a number that is not negative")
         self._ctx.wait(seconds)
 
     def uuid(self) -> str:

@@ -67,7 +67,10 @@ def make_caller(module: Module, decl: Function, method: Callable[..., Any]) -> C
             if any(a is not None for a in args[len(params) :]):
                 raise ApiError(f"{qualname} takes at most {len(params)} arguments, got {len(args)}")
             args = args[: len(params)]
-        checked = list(args)
+        # Left-off parameters reach the method as None (nil), so a required `any` parameter
+        # that was not given is nil rather than a Python TypeError; optional ones default
+        # to None in every service.
+        checked = list(args) + [None] * (len(params) - len(args))
         for index, param in enumerate(params):
             value = args[index] if index < len(args) else None
             if value is None:

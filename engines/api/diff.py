@@ -31,5 +31,16 @@ def _walk(old: Any, new: Any, path: str, out: list[dict[str, Any]]) -> None:
         out.append({"path": path, "op": "added", "old": None, "new": new})
     elif new is _MISSING:
         out.append({"path": path, "op": "removed", "old": old, "new": None})
-    elif type(old) is not type(new) or old != new:
+    elif not same_value(old, new):
         out.append({"path": path, "op": "changed", "old": old, "new": new})
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equality as JSON sees it: `true` is not `1` and `1.0` is not `1`, also inside lists."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)

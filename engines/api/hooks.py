@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engines.api.context import RunContext
-from engines.errors import ApiError
+from engines.errors import ApiError, LimitExceeded
 
 HOOK_POINTS = (
     "run_start",
@@ -29,6 +29,11 @@ HOOK_POINTS = (
 
 class HookError(ApiError):
     """A hook function failed; carries the point and hook id."""
+
+    def __init__(self, message: str, point: str, hook: int) -> None:
+        super().__init__(message)
+        self.point = point
+        self.hook = hook
 
 
 @dataclass
@@ -103,7 +108,10 @@ class HooksService:
                 self._ctx.emit(
                     "hook", {"point": point, "hook": hook.id, "error": str(exc), "cancelled": False}
                 )
-                raise HookError(f"hook {hook.id} at {point} failed: {exc}") from exc
+                if isinstance(exc, LimitExceeded):
+                    # A timeout or cancellation must end the run, not become a catchable error.
+                    raise
+                raise HookError(f"hook {hook.id} at {point} failed: {exc}", point, hook.id) from exc
             changed = False
             if answer is False:
                 result.cancelled, result.reason = True, None

@@ -8,6 +8,8 @@ its diff, so the inspectors can rebuild the state at any point of a run.
 from __future__ import annotations
 
 import copy
+import math
+import threading
 from typing import Any
 
 from engines.api.context import RunContext
@@ -30,7 +32,24 @@ def split_path(path: str) -> list[str]:
     return parts
 
 
+def _kind(value: Any) -> str:
+    """A value's type in the words a spell author uses."""
+    if isinstance(value, dict):
+        return "table"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__
+
+
 def check_jsonable(value: Any, where: str = "value") -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ApiError(f"{where}: {value} cannot be stored in state (not a JSON number)")
     if value is None or isinstance(value, bool | int | float | str):
         return
     if isinstance(value, list):
@@ -39,17 +58,21 @@ def check_jsonable(value: Any, where: str = "value") -> None:
         return
     if isinstance(value, dict):
         for key, item in value.items():
-            if not isinstance(key, str | int):
-                raise ApiError(f"{where}: keys must be strings, got {type(key).__name__}")
+            if isinstance(key, bool) or not isinstance(key, str | int):
+                raise ApiError(f"{where}: keys must be strings, got {_kind(key)}")
             check_jsonable(item, f"{where}.{key}")
         return
-    raise ApiError(f"{where}: a {type(value).__name__} cannot be stored in state")
+    raise ApiError(f"{where}: a {_kind(value)} cannot be stored in state")
 
 
 def _normalise(value: Any) -> Any:
-    """State holds JSON data: integer keys become strings, as they would after a round trip."""
+    """State holds JSON data: integer keys become strings, as they would after a round trip.
+
+    State never stores nil, so table members that are nil are left out (as a Lua table
+    would); nil inside an array keeps its position. The result shares nothing with `value`.
+    """
     if isinstance(value, dict):
-        return {str(k): _normalise(v) for k, v in value.items()}
+        return {str(k): _normalise(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [_normalise(v) for v in value]
     return value
@@ -60,6 +83,8 @@ class StateService:
         self._ctx = ctx
         self._store = store
         self._trees: dict[str, dict[str, Any]] = {}
+        # API calls may come from engine worker threads; the trees are shared.
+        self._lock = threading.RLock()
 
     # -- scopes -----------------------------------------------------------------------------
 
@@ -87,18 +112,32 @@ class StateService:
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, path: str, default: Any = None, scope: str | None = None) -> Any:
-        node: Any = self._tree(self._scope(scope))
-        for part in split_path(path):
-            if not isinstance(node, dict):
+        scope = self._scope(scope)
+        with self._lock:
+            found = self._lookup(path, scope)
+            if found is _MISSING:
                 return default
-            node = node.get(part, _MISSING)
-            if node is _MISSING:
-                return default
-        return node
+            # A copy: changing what was read must not change the state behind its back.
+            return copy.deepcopy(found) if isinstance(found, dict | list) else found
+
+    def _lookup(self, path: str, scope: str) -> Any:
+        """The stored value itself (not a copy), or _MISSING."""
+        parts = split_path(path)
+        with self._lock:
+            node: Any = self._tree(scope)
+            for part in parts:
+                if not isinstance(node, dict):
+                    return _MISSING
+                node = node.get(part, _MISSING)
+                if node is _MISSING:
+                    return _MISSING
+            return node
 
     def keys(self, path: str | None = None, scope: str | None = None) -> list[str]:
-        node = self.get(path or "", None, scope)
-        return sorted(node) if isinstance(node, dict) else []
+        scope = self._scope(scope)
+        with self._lock:
+            node = self._lookup(path or "", scope)
+            return sorted(node) if isinstance(node, dict) else []
 
     # -- changing ---------------------------------------------------------------------------
 
@@ -113,30 +152,41 @@ class StateService:
         scope = self._scope(scope)
         old = self.get(path, None, scope)
         if callable(change):
-            new = change(copy.deepcopy(old))
+            new = change(old)  # `old` is already a copy (see get)
         elif isinstance(change, dict):
             if old is not None and not isinstance(old, dict):
-                raise ApiError(
-                    f"cannot merge a table into {path!r}: it holds a {type(old).__name__}"
-                )
-            new = {**(old or {}), **change}
+                raise ApiError(f"cannot merge a table into {path!r}: it holds a {_kind(old)}")
+            # A shallow merge; a member given as nil is removed, as `set` with nil would.
+            new = dict(old or {})
+            for key, value in change.items():
+                if value is None:
+                    new.pop(str(key), None)
+                else:
+                    new[str(key)] = value
         else:
             raise ApiError("change must be a function or a table")
         if new is None:
             self.delete(path, scope)
             return None
         check_jsonable(new)
-        self._change(scope, "update", path, _normalise(new))
-        return new
+        stored = _normalise(new)
+        self._change(scope, "update", path, stored)
+        return copy.deepcopy(stored)
 
     def delete(self, path: str, scope: str | None = None) -> bool:
         scope = self._scope(scope)
-        if self.get(path, _MISSING, scope) is _MISSING:
-            return False
-        self._change(scope, "delete", path, DELETED)
+        with self._lock:
+            if self._lookup(path, scope) is _MISSING:
+                return False
+            self._change(scope, "delete", path, DELETED)
         return True
 
     def _change(self, scope: str, op: str, path: str, new: Any) -> None:
+        with self._lock:
+            self._change_locked(scope, op, path, new)
+
+    def _change_locked(self, scope: str, op: str, path: str, new: Any) -> None:
+        """`new` is normalised JSON data (or DELETED) that nobody else holds a reference to."""
         parts = split_path(path)
         tree = self._tree(scope)
         if not parts:
@@ -157,7 +207,7 @@ class StateService:
                     child = parent[part] = {}
                 elif not isinstance(child, dict):
                     where = ".".join(parts[: depth + 1])
-                    raise ApiError(f"cannot set {path!r}: {where!r} holds a {type(child).__name__}")
+                    raise ApiError(f"cannot set {path!r}: {where!r} holds a {_kind(child)}")
                 parent = child
             old = parent.get(parts[-1])
             old = copy.deepcopy(old)
@@ -167,7 +217,8 @@ class StateService:
                 parent[parts[-1]] = new
             top = parts[0]
             touched = {top: tree.get(top, DELETED)}
-        shown_new = None if new is DELETED else new
+        # The record gets its own copy: later changes edit the tree in place.
+        shown_new = None if new is DELETED else copy.deepcopy(new)
         self._store.write_change(
             scope, self._owner(scope), self._ctx.run_id, op, path, old, shown_new, touched
         )
@@ -179,7 +230,8 @@ class StateService:
                 "path": path,
                 "old": old,
                 "new": shown_new,
-                "diff": diff_values(old, shown_new, path) if old != shown_new else [],
+                # diff_values compares as JSON does (true is not 1), unlike `old != new`.
+                "diff": diff_values(old, shown_new, path),
             },
         )
 
@@ -187,10 +239,10 @@ class StateService:
 
     def snapshot(self, label: str | None = None, scope: str | None = None) -> int:
         scope = self._scope(scope)
-        tree = self._tree(scope)
-        snapshot_id = self._store.save_snapshot(
-            scope, self._owner(scope), self._ctx.run_id, label, tree
-        )
+        with self._lock:
+            snapshot_id = self._store.save_snapshot(
+                scope, self._owner(scope), self._ctx.run_id, label, self._tree(scope)
+            )
         self._ctx.emit(
             "state",
             {"scope": scope, "op": "snapshot", "path": "", "id": snapshot_id, "label": label},
@@ -213,6 +265,8 @@ class StateService:
         scope = self._scope(scope)
         if limit is not None and limit < 0:
             raise ApiError("limit must not be negative")
+        if path:
+            split_path(path)  # reject bad paths as get/set do
         return self._store.history(scope, self._owner(scope), path, limit)
 
     def diff(
@@ -220,8 +274,10 @@ class StateService:
     ) -> list[dict[str, Any]]:
         scope = self._scope(scope)
         before = self._snapshot_tree(scope, from_)
-        after = self._tree(scope) if to is None else self._snapshot_tree(scope, to)
-        return diff_values(before, after)
+        if to is not None:
+            return diff_values(before, self._snapshot_tree(scope, to))
+        with self._lock:
+            return copy.deepcopy(diff_values(before, self._tree(scope)))
 
 
 # The declared parameter is called `from`, a Python keyword; bind it by position.

@@ -103,9 +103,15 @@ class StateStore:
         sql = "SELECT id, run, ts, op, path, old, new FROM state_history WHERE scope=? AND owner=?"
         args: list[Any] = [scope, owner]
         if path:
-            # A change at a parent or a child of `path` both change what `path` holds.
-            sql += " AND (path=? OR path LIKE ? ESCAPE '\\' OR ? LIKE path || '.%' OR path='')"
-            args += [path, _like_prefix(path), path]
+            # A change at a parent or a child of `path` both change what `path` holds. Compared
+            # with substr, not LIKE: LIKE ignores case and treats `_` and `%` in paths as
+            # wildcards.
+            sql += (
+                " AND (path=? OR path=''"
+                " OR substr(path, 1, length(?) + 1) = ? || '.'"
+                " OR substr(?, 1, length(path) + 1) = path || '.')"
+            )
+            args += [path, path, path, path]
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += " LIMIT ?"
@@ -152,8 +158,3 @@ class _Deleted:
 
 _DELETED: Any = _Deleted()
 DELETED: Any = _DELETED
-
-
-def _like_prefix(path: str) -> str:
-    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + ".%"

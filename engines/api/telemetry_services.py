@@ -4,6 +4,7 @@ histograms. Both only emit records; readers (CLI, run store, IDE) build views fr
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,16 +41,21 @@ class TraceService:
         self._open.append(span)
         self._ctx.emit(
             "span.start",
-            {"id": span.id, "parent": span.parent, "name": name, "attributes": span.attributes},
+            # A copy: set_attribute and end_span add to the span's attributes later.
+            {
+                "id": span.id,
+                "parent": span.parent,
+                "name": name,
+                "attributes": dict(span.attributes),
+            },
         )
         return span.id
 
-    def end_span(
-        self,
-        id: int,
-        attributes: dict[str, Any] | None = None,
-        status: str = "ok",
-        error: str | None = None,
+    def end_span(self, id: int, attributes: dict[str, Any] | None = None) -> None:
+        self._end(id, attributes, "ok", None)
+
+    def _end(
+        self, id: int, attributes: dict[str, Any] | None, status: str, error: str | None
     ) -> None:
         index = next((i for i, s in enumerate(self._open) if s.id == id), None)
         if index is None:
@@ -93,7 +99,7 @@ class TraceService:
             yield span_id
         except BaseException as exc:
             if self._is_open(span_id):
-                self.end_span(span_id, status="error", error=str(exc) or type(exc).__name__)
+                self._end(span_id, None, "error", str(exc) or type(exc).__name__)
             raise
         if self._is_open(span_id):
             self.end_span(span_id)
@@ -114,12 +120,18 @@ class MetricsService:
         self._kinds: dict[str, str] = {}
         self._values: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
 
-    def _claim(self, name: str, kind: str) -> None:
+    def _claim(self, name: str, kind: str, value: float) -> None:
+        """Check the call, then tie `name` to `kind` (a rejected call claims nothing)."""
         if not name:
             raise ApiError("metric name must not be empty")
-        known = self._kinds.setdefault(name, kind)
+        known = self._kinds.get(name, kind)
         if known != kind:
             raise ApiError(f"metric {name!r} is a {known}, not a {kind}")
+        if not math.isfinite(value):
+            raise ApiError(f"metric {name!r}: {value} is not a finite number")
+        if kind == "counter" and value < 0:
+            raise ApiError("a counter only goes up; use a gauge")
+        self._kinds[name] = kind
 
     def _emit(self, name: str, kind: str, labels: dict[str, Any] | None, **data: Any) -> None:
         self._ctx.emit("metric", {"name": name, "type": kind, "labels": labels or {}, **data})
@@ -127,10 +139,8 @@ class MetricsService:
     def counter(
         self, name: str, value: float | None = None, labels: dict[str, Any] | None = None
     ) -> float:
-        self._claim(name, "counter")
         delta = 1 if value is None else value
-        if delta < 0:
-            raise ApiError("a counter only goes up; use a gauge")
+        self._claim(name, "counter", delta)
         key = _series_key(name, labels)
         total = self._values.get(key, 0) + delta
         self._values[key] = total
@@ -138,12 +148,12 @@ class MetricsService:
         return total
 
     def gauge(self, name: str, value: float, labels: dict[str, Any] | None = None) -> None:
-        self._claim(name, "gauge")
+        self._claim(name, "gauge", value)
         self._values[_series_key(name, labels)] = value
         self._emit(name, "gauge", labels, value=value)
 
     def histogram(self, name: str, value: float, labels: dict[str, Any] | None = None) -> None:
-        self._claim(name, "histogram")
+        self._claim(name, "histogram", value)
         key = _series_key(name, labels)
         summary = self._values.get(key) or {"count": 0, "sum": 0, "min": value, "max": value}
         summary = {
