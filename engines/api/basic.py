@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from engines.api.context import RunContext
+from engines.api.diff import copy_data
 from engines.errors import ApiError, PermissionDenied
 
 
@@ -20,7 +21,7 @@ class LogService:
 
     def _log(self, level: str, message: str, fields: dict[str, Any] | None) -> None:
         # A copy: the record must not change when the spell changes its table later.
-        fields = copy.deepcopy(fields) if fields else {}
+        fields = copy_data(fields) if fields else {}
         self._ctx.emit("log", {"level": level, "message": message, "fields": fields})
 
     def debug(self, message: str, fields: dict[str, Any] | None = None) -> None:

@@ -7,6 +7,19 @@ from typing import Any
 _MISSING = object()
 
 
+def copy_data(value: Any) -> Any:
+    """A copy of the tables and lists in `value`; other values (functions too) are shared.
+
+    Used for what goes into records, so a record keeps what the call saw even when the spell
+    changes its table afterwards; unlike `copy.deepcopy` it never fails on engine objects.
+    """
+    if isinstance(value, dict):
+        return {k: copy_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_data(v) for v in value]
+    return value
+
+
 def diff_values(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     """Changes that turn `old` into `new`: `{path, op: added|removed|changed, old, new}`.
 

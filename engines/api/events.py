@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engines.api.context import RunContext
+from engines.api.diff import copy_data
 from engines.errors import ApiError
 
 
@@ -56,7 +57,11 @@ class EventsService:
         if not type:
             raise ApiError("event type must not be empty")
         targets = [s for s in self._subscriptions if s.regex.match(type)]
-        self._ctx.emit("event", {"type": type, "data": data, "handlers": [s.id for s in targets]})
+        self._ctx.emit(
+            "event",
+            # A copy: handlers may change the data they are given.
+            {"type": type, "data": copy_data(data), "handlers": [s.id for s in targets]},
+        )
         self._queue.append((type, data, targets))
         if not self._delivering:
             self._deliver()

@@ -40,6 +40,12 @@ def test_log_fields_are_copied(services: Services, sink: ListSink) -> None:
     assert sink.of_kind("log")[-1].data["fields"] == {"n": 1}
 
 
+def test_log_fields_may_hold_functions(services: Services, sink: ListSink) -> None:
+    """Fields holding a function (an engine callable) are logged without failing."""
+    services.log.warn("m", {"cb": print, "nested": {"cb": print}})
+    assert sink.of_kind("log")[-1].data["fields"] == {"cb": print, "nested": {"cb": print}}
+
+
 def test_json_encode_is_compact_and_keeps_unicode(services: Services) -> None:
     """encode gives compact JSON without escaping non-ASCII text."""
     assert services.json.encode({"a": 1, "b": [True, None, 1.5], "c": "é"}) == (

@@ -159,6 +159,13 @@ def test_event_records(events: EventsService, sink: ListSink) -> None:
     assert rec.data == {"type": "order.created", "data": {"id": 7}, "handlers": [a, b]}
 
 
+def test_event_record_keeps_published_data(events: EventsService, sink: ListSink) -> None:
+    """A handler changing the data does not change the `event` record."""
+    events.subscribe("x", lambda t, d: d["items"].append(2))
+    events.publish("x", {"items": [1]})
+    assert sink.of_kind("event")[-1].data["data"] == {"items": [1]}
+
+
 def test_empty_type_and_pattern_rejected(events: EventsService) -> None:
     """Empty event types and patterns are errors."""
     with pytest.raises(ApiError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,42 @@ def test_scopes_are_isolated(state: StateService) -> None:
     assert state.get("k", None, "spell") is None
     assert state.get("k") == "run"
     assert state.get("k", None, "global") == "global"
+
+
+def test_concurrent_changes_from_threads(
+    make_ctx: MakeCtx, make_services: Callable[[RunContext], Services], tmp_path: Path
+) -> None:
+    """Changes from several threads all land, in memory and on disk, with one history row each."""
+    db = tmp_path / "state.sqlite3"
+    services = make_services(make_ctx(run_id="r1", state_db=db))
+    state = services.state
+
+    def work(n: int) -> None:
+        for i in range(50):
+            state.set(f"t{n}.k{i}", i, "spell")
+            state.get("", None, "spell")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expected = {f"t{n}": {f"k{i}": i for i in range(50)} for n in range(4)}
+    assert state.get("", None, "spell") == expected
+    assert len(state.history(None, None, "spell")) == 200
+    again = make_services(make_ctx(run_id="r2", state_db=db))
+    assert again.state.get("", None, "spell") == expected
+
+
+def test_checked_callers_reach_state(api: dict[str, Callable[..., Any]]) -> None:
+    """Through the binding: a snapshot id given as a whole float restores; keys come sorted."""
+    api["state.set"]("b", 1)
+    api["state.set"]("a", 2)
+    snap = api["state.snapshot"]("s")
+    api["state.set"]("a", None)
+    api["state.restore"](float(snap))
+    assert api["state.keys"]() == ["a", "b"]
+    assert [h["op"] for h in api["state.history"]("a", 1.0)] == ["restore"]
 
 
 # -- records ------------------------------------------------------------------------------
