@@ -43,7 +43,8 @@ def _coerce(expected: str, value: Any) -> tuple[bool, Any]:
     if expected == "number":
         return isinstance(value, int | float) and not isinstance(value, bool), value
     if expected == "integer":
-        if isinstance(value, float) and value.is_integer():
+        # Whole floats within the 64-bit range an engine integer (and SQLite) can hold.
+        if isinstance(value, float) and value.is_integer() and -(2**63) <= value < 2**63:
             return True, int(value)
         return isinstance(value, int) and not isinstance(value, bool), value
     if expected == "object":

@@ -48,19 +48,27 @@ def _kind(value: Any) -> str:
 
 
 def check_jsonable(value: Any, where: str = "value") -> None:
+    """Raise ApiError unless `value` is JSON data (finite numbers, string or integer keys)."""
+    try:
+        _check_jsonable(value, where)
+    except RecursionError:
+        raise ApiError(f"{where}: nested too deeply (or contains itself)") from None
+
+
+def _check_jsonable(value: Any, where: str) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise ApiError(f"{where}: {value} cannot be stored in state (not a JSON number)")
     if value is None or isinstance(value, bool | int | float | str):
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
-            check_jsonable(item, f"{where}[{index + 1}]")
+            _check_jsonable(item, f"{where}[{index + 1}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(key, bool) or not isinstance(key, str | int):
                 raise ApiError(f"{where}: keys must be strings, got {_kind(key)}")
-            check_jsonable(item, f"{where}.{key}")
+            _check_jsonable(item, f"{where}.{key}")
         return
     raise ApiError(f"{where}: a {_kind(value)} cannot be stored in state")
 
@@ -83,6 +91,8 @@ class StateService:
         self._ctx = ctx
         self._store = store
         self._trees: dict[str, dict[str, Any]] = {}
+        # The database's data_version when the cached trees were loaded.
+        self._version: int | None = None
         # API calls may come from engine worker threads; the trees are shared.
         self._lock = threading.RLock()
 
@@ -103,6 +113,12 @@ class StateService:
         return scope
 
     def _tree(self, scope: str) -> dict[str, Any]:
+        if self._store.shared:
+            # Another run (or the IDE) may have written the file since the trees were cached.
+            version = self._store.data_version()
+            if version != self._version:
+                self._trees.clear()
+                self._version = version
         tree = self._trees.get(scope)
         if tree is None:
             tree = self._store.load_tree(scope, self._owner(scope))
@@ -150,6 +166,11 @@ class StateService:
 
     def update(self, path: str, change: Any, scope: str | None = None) -> Any:
         scope = self._scope(scope)
+        # Read, change and write in one transaction so no other run's change is lost.
+        with self._lock, self._store.writing():
+            return self._update(path, change, scope)
+
+    def _update(self, path: str, change: Any, scope: str) -> Any:
         old = self.get(path, None, scope)
         if callable(change):
             new = change(old)  # `old` is already a copy (see get)
@@ -175,7 +196,7 @@ class StateService:
 
     def delete(self, path: str, scope: str | None = None) -> bool:
         scope = self._scope(scope)
-        with self._lock:
+        with self._lock, self._store.writing():
             if self._lookup(path, scope) is _MISSING:
                 return False
             self._change(scope, "delete", path, DELETED)
@@ -183,10 +204,20 @@ class StateService:
 
     def _change(self, scope: str, op: str, path: str, new: Any) -> None:
         with self._lock:
-            self._change_locked(scope, op, path, new)
+            try:
+                with self._store.writing():
+                    record = self._change_locked(scope, op, path, new)
+            except BaseException:
+                # The cached tree may be ahead of the rolled-back database: reload it.
+                self._trees.pop(scope, None)
+                raise
+        self._ctx.emit("state", record)
 
-    def _change_locked(self, scope: str, op: str, path: str, new: Any) -> None:
-        """`new` is normalised JSON data (or DELETED) that nobody else holds a reference to."""
+    def _change_locked(self, scope: str, op: str, path: str, new: Any) -> dict[str, Any]:
+        """Apply and persist one change; returns the `state` record's data.
+
+        `new` is normalised JSON data (or DELETED) that nobody else holds a reference to.
+        """
         parts = split_path(path)
         tree = self._tree(scope)
         if not parts:
@@ -222,18 +253,15 @@ class StateService:
         self._store.write_change(
             scope, self._owner(scope), self._ctx.run_id, op, path, old, shown_new, touched
         )
-        self._ctx.emit(
-            "state",
-            {
-                "scope": scope,
-                "op": op,
-                "path": path,
-                "old": old,
-                "new": shown_new,
-                # diff_values compares as JSON does (true is not 1), unlike `old != new`.
-                "diff": diff_values(old, shown_new, path),
-            },
-        )
+        return {
+            "scope": scope,
+            "op": op,
+            "path": path,
+            "old": old,
+            "new": shown_new,
+            # diff_values compares as JSON does (true is not 1), unlike `old != new`.
+            "diff": diff_values(old, shown_new, path),
+        }
 
     # -- snapshots and history --------------------------------------------------------------
 

@@ -11,6 +11,8 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,10 @@ class StateStore:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
+        # Other connections (another run, the IDE host) may change a file database.
+        self.shared = str(path) != ":memory:"
+        self._lock = threading.RLock()
+        self._depth = 0
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -66,6 +71,37 @@ class StateStore:
             ).fetchall()
         return {key: json.loads(value) for key, value in rows}
 
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the database (SQLite's data_version)."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction (re-entrant on this thread), taken before reading what it changes.
+
+        BEGIN IMMEDIATE takes SQLite's write lock at once, so what is read inside the block is
+        still current when the block writes: no other connection can commit in between.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                self._db.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._db.execute("COMMIT")
+
     def write_change(
         self,
         scope: str,
@@ -78,8 +114,7 @@ class StateStore:
         top_values: dict[str, Any],
     ) -> None:
         """Persist the changed top-level keys (absent from the tree = deleted) and the change."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
+        with self.writing():
             for key, value in top_values.items():
                 if value is _DELETED:
                     self._db.execute(

@@ -134,7 +134,8 @@ class MetricsService:
         self._kinds[name] = kind
 
     def _emit(self, name: str, kind: str, labels: dict[str, Any] | None, **data: Any) -> None:
-        self._ctx.emit("metric", {"name": name, "type": kind, "labels": labels or {}, **data})
+        labels = dict(labels) if labels else {}
+        self._ctx.emit("metric", {"name": name, "type": kind, "labels": labels, **data})
 
     def counter(
         self, name: str, value: float | None = None, labels: dict[str, Any] | None = None

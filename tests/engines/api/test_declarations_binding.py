@@ -215,6 +215,17 @@ def test_integer_coercion_of_whole_floats() -> None:
     assert type(calls[0][0]) is int
 
 
+def test_whole_float_beyond_64_bits_is_not_an_integer() -> None:
+    """1e300 is whole but no engine integer; it is rejected rather than overflowing later."""
+    calls: list[tuple[Any, ...]] = []
+    state = module("state")
+    call = make_caller(state, state.function("restore"), _recorder(calls))
+    with pytest.raises(ApiError, match="integer expected, got number"):
+        call(1e300)
+    call(-(2.0**63))
+    assert calls == [(-(2**63), None)]
+
+
 def test_empty_table_accepted_as_array() -> None:
     """An empty dict (an empty engine table) is accepted as an array and passed as []."""
     calls: list[tuple[Any, ...]] = []

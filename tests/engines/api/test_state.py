@@ -81,6 +81,14 @@ def test_non_json_values_rejected(state: StateService, value: Any) -> None:
     assert state.get("a") is None
 
 
+def test_cyclic_value_rejected(state: StateService) -> None:
+    """A table that contains itself is an ApiError, not a RecursionError."""
+    cyclic: dict[str, Any] = {}
+    cyclic["self"] = cyclic
+    with pytest.raises(ApiError, match="nested too deeply"):
+        state.set("c", cyclic)
+
+
 def test_integer_keys_become_strings(state: StateService) -> None:
     """Tables with integer keys are stored with string keys, as after a JSON round trip."""
     state.set("t", {1: "one", "x": {2: "two"}})
@@ -528,6 +536,48 @@ def test_spell_and_global_persist_across_runs_run_scope_does_not(
     other_spell = make_services(make_ctx(run_id="r3", spell="other", state_db=db))
     assert other_spell.state.get("counter", None, "spell") is None
     assert other_spell.state.get("shared.x", None, "global") == "g"
+
+
+def test_two_live_runs_share_spell_state(
+    make_ctx: MakeCtx, make_services: Callable[[RunContext], Services], tmp_path: Path
+) -> None:
+    """Two runs open at once on one file see each other's spell/global changes; no lost updates."""
+    db = tmp_path / "state.sqlite3"
+    a = make_services(make_ctx(run_id="ra", state_db=db)).state
+    b = make_services(make_ctx(run_id="rb", state_db=db)).state
+    a.set("n", 1, "spell")
+    assert b.get("n", None, "spell") == 1
+    a.set("n", 2, "spell")
+    assert b.get("n", None, "spell") == 2
+    b.update("n", lambda old: old + 1, "spell")
+    assert a.update("n", lambda old: old + 1, "spell") == 4
+    a.set("cfg.x", 1, "global")
+    b.set("cfg.y", 2, "global")
+    assert a.get("cfg", None, "global") == {"x": 1, "y": 2}
+    assert b.keys("cfg", "global") == ["x", "y"]
+    a.set("mine", 1)
+    assert b.get("mine") is None
+
+
+def test_updates_from_two_live_runs_are_atomic(
+    make_ctx: MakeCtx, make_services: Callable[[RunContext], Services], tmp_path: Path
+) -> None:
+    """Concurrent increments through two connections to one file lose no update."""
+    db = tmp_path / "state.sqlite3"
+    runs = [make_services(make_ctx(run_id=f"r{i}", state_db=db)).state for i in range(2)]
+
+    def work(state: StateService) -> None:
+        for _ in range(40):
+            state.update("hits", lambda old: (old or 0) + 1, "global")
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert runs[0].get("hits", None, "global") == 80
+    assert runs[1].get("hits", None, "global") == 80
+    assert len(runs[0].history("hits", None, "global")) == 80
 
 
 def test_run_scope_is_kept_per_run_id(

@@ -145,6 +145,15 @@ def test_counter_totals_per_label_set(metrics: MetricsService, sink: ListSink) -
     }
 
 
+def test_metric_record_labels_are_copied(metrics: MetricsService, sink: ListSink) -> None:
+    """Changing the labels table after the call does not change the record."""
+    labels = {"model": "a"}
+    metrics.gauge("g", 1, labels)
+    labels["model"] = "b"
+    assert sink.of_kind("metric")[-1].data["labels"] == {"model": "a"}
+    assert metrics.get("g", {"model": "a"}) == 1
+
+
 def test_counter_rejects_negative_and_non_finite(metrics: MetricsService) -> None:
     """A counter only goes up, by a finite amount."""
     metrics.counter("c", 1)
