@@ -12,13 +12,17 @@ import re
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lupa import lua54
+
+if TYPE_CHECKING:
+    from engines.lua.debug import LuaDebugSupport
 
 from engines.api.binding import bind
 from engines.api.services import Services
 from engines.errors import ApiError, LimitExceeded, SpellError
+from engines.host.debugger import Debugger, Terminated
 from engines.lua.convert import Converter
 
 # How many VM instructions run between two interrupt checks: ~0.1 ms of Lua code.
@@ -38,8 +42,9 @@ class LuaEngine:
     name = "lua"
     extensions = (".lua",)
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, debugger: Debugger | None = None) -> None:
         self.services = services
+        self.debugger = debugger
         self.ctx = services.ctx
         self.spell_dir = self.ctx.spell.dir
         self.limit_error: LimitExceeded | None = None
@@ -53,10 +58,17 @@ class LuaEngine:
         )
         self.converter: Converter
         self._engine = self._build()
+        self.lua_engine = self._engine
+        self.debug_support: LuaDebugSupport | None = None
+        if debugger is not None:
+            from engines.lua.debug import LuaDebugSupport
+
+            self.debug_support = LuaDebugSupport(self, debugger)
+            debugger.attach(self.debug_support)
 
     def _build(self) -> Any:
         runtime = self.runtime
-        self.converter = Converter(runtime, lambda fn: self._engine.wrap_python(self._protect(fn)))
+        self.converter = Converter(runtime, lambda fn: self._wrap_python(self._protect(fn)))
         prelude = runtime.execute(
             "local source = ...; return assert(load(source, '=[prelude]', 't'))", _PRELUDE
         )
@@ -73,6 +85,11 @@ class LuaEngine:
             }
         )
         engine = prelude(host)
+        # Fetched now: lupa misreads fields of Lua tables while a coroutine runs.
+        self._wrap_python = engine.wrap_python
+        self._load = engine.load
+        self._call_reporting_errors = engine.call_reporting_errors
+        self._start = engine.start
         # Called straight from Python, a C function runs no VM instruction, so no hook can
         # fire while the hook is being removed (after a limit, it fires on every instruction).
         self._clear_hook = runtime.globals().debug.sethook
@@ -118,10 +135,29 @@ class LuaEngine:
                     "instructions", f"instruction limit exceeded: more than {budget} instructions"
                 )
             self.ctx.check_deadline()
+            if self.debugger is not None:
+                self.debugger.check_pause()
         except LimitExceeded as exc:
             self.limit_error = exc
+            if self.debugger is not None and exc.limit in ("timeout", "instructions"):
+                self._stop_on_exception("budget", exc.message)
             return exc.message
+        except Terminated:
+            return self.terminate()
         return None
+
+    def terminate(self) -> str:
+        """The client ended the run while it was stopped: end it like a limit, uncatchably."""
+        self.limit_error = LimitExceeded("terminated", "terminated by the client")
+        self.ctx.cancel("terminated by the client")
+        return self.limit_error.message
+
+    def _stop_on_exception(self, filter_name: str, message: str) -> None:
+        assert self.debugger is not None
+        try:
+            self.debugger.on_exception(filter_name, message, message)
+        except Terminated:
+            self.terminate()
 
     def _output(self, text: str) -> None:
         self.ctx.emit("output", {"stream": "stdout", "text": text + "\n"})
@@ -144,12 +180,22 @@ class LuaEngine:
         if source.startswith("#"):
             # A shebang line, as the standalone interpreter allows; the line count stays.
             source = "--" + source
-        loaded = self._engine.load(source, chunkname)
+        loaded = self._load(source, chunkname)
         chunk, message = (loaded, None) if not isinstance(loaded, tuple) else loaded
         if chunk is None:
             raise self._spell_error(str(message), "", kind="syntax")
-        self._engine.start()
-        self.call(chunk)
+        self._start()
+        if self.debugger is None:
+            self.call(chunk)
+            return
+        outcome = self.call(self._call_reporting_errors, chunk, self._on_uncaught_error)
+        ok, message = outcome if isinstance(outcome, tuple) else (outcome, None)
+        if not ok:
+            self._raise_lua_error(str(message))
+
+    def _on_uncaught_error(self, message: str) -> None:
+        if self.limit_error is None:
+            self._stop_on_exception("error", _strip_location(message))
 
     def call(self, function: Any, *args: Any) -> Any:
         """Call Lua code with the engine's error mapping (the main chunk, run_stop hooks)."""
@@ -161,23 +207,25 @@ class LuaEngine:
                 f"memory limit exceeded: the spell used more than {human_size(self.ctx.limits.memory)}",
             ) from None
         except lua54.LuaError as exc:
-            text = str(exc)
-            message, _, traceback = text.partition("\nstack traceback:\n")
-            message = message or "(error object is not a string)"
-            traceback = _clean_traceback(traceback)
-            if self.limit_error is not None:
-                limit = self.limit_error
-                if limit.file is None:
-                    limit.file, limit.line = self._locate("", traceback)
-                    limit.traceback = traceback
-                raise limit from None
-            if "stack overflow" in message:
-                raise self._limit_from("recursion", message, traceback) from None
-            raise self._spell_error(message, traceback) from None
+            self._raise_lua_error(str(exc))
         if self.limit_error is not None:
             # The limit was hit inside a coroutine or pcall whose failure the spell ignored.
             raise self.limit_error
         return result
+
+    def _raise_lua_error(self, text: str) -> NoReturn:
+        message, _, traceback = text.partition("\nstack traceback:\n")
+        message = message or "(error object is not a string)"
+        traceback = _clean_traceback(traceback)
+        if self.limit_error is not None:
+            limit = self.limit_error
+            if limit.file is None:
+                limit.file, limit.line = self._locate("", traceback)
+                limit.traceback = traceback
+            raise limit from None
+        if "stack overflow" in message:
+            raise self._limit_from("recursion", message, traceback) from None
+        raise self._spell_error(message, traceback) from None
 
     def _spell_error(self, message: str, traceback: str, kind: str = "runtime") -> SpellError:
         file, line = self._locate(message, traceback)

@@ -107,14 +107,10 @@ class Converter:
         raise ApiError(f"a Python {type(value).__name__} has no Lua form")
 
     def _container(self, value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> Any:
-        table = self._table_from([])
+        # Built in one table_from call: setting fields from Python goes wrong in coroutines.
         if isinstance(value, dict):
-            for key, item in value.items():
-                table[key] = self.to_lua(item)
-        else:
-            for index, item in enumerate(value, 1):
-                table[index] = self.to_lua(item)
-        return table
+            return self._table_from({key: self.to_lua(item) for key, item in value.items()})
+        return self._table_from([self.to_lua(item) for item in value])
 
 
 def _plain(value: Any) -> bool:

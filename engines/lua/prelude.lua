@@ -45,18 +45,31 @@ local killed = nil
 local interval = host.interval
 local check = host.check
 
-local function on_count()
+-- The debugger (engines/lua/debug.lua) sets a line hook; without one only counts are hooked.
+local line_hook = nil
+local hook_mask = ""
+
+local function hook(event, line)
+  if event == "line" then
+    if line_hook and not killed then line_hook(line) end
+    return
+  end
   local message = killed or check()
   if message then
     killed = message
-    sethook(on_count, "", 1)
+    sethook(hook, "", 1)
     real_error(message, 0)
   end
 end
 
 local function install_hook(thread)
-  if thread then sethook(thread, on_count, "", interval) else sethook(on_count, "", interval) end
+  if thread then sethook(thread, hook, hook_mask, interval) else sethook(hook, hook_mask, interval) end
 end
+
+-- The threads now running, innermost last: a coroutine is pushed while it runs, so the
+-- debugger can show a stack across the coroutines that resumed each other.
+local main_thread = coroutine.running()
+local running_threads = { main_thread }
 
 local function reraise_if_killed(...)
   if killed then real_error(killed, 0) end
@@ -77,8 +90,16 @@ env.coroutine.create = function(f)
   return thread
 end
 
+local function leave_thread(...)
+  running_threads[#running_threads] = nil
+  return reraise_if_killed(...)
+end
+
 env.coroutine.resume = function(thread, ...)
-  return reraise_if_killed(co_resume(thread, ...))
+  -- Hooks are per thread: bring this one up to date (breakpoints may have changed).
+  install_hook(thread)
+  running_threads[#running_threads + 1] = thread
+  return leave_thread(co_resume(thread, ...))
 end
 
 env.coroutine.wrap = function(f)
@@ -89,7 +110,7 @@ env.coroutine.wrap = function(f)
     real_error((...), 0)
   end
   return function(...)
-    return finish(co_resume(thread, ...))
+    return finish(env.coroutine.resume(thread, ...))
   end
 end
 
@@ -173,5 +194,25 @@ function engine.start()
   install_hook(nil)
 end
 
+-- Runs the main chunk so that an uncaught error is seen where it happens, stack intact.
+local traceback = debug.traceback
+function engine.call_reporting_errors(fn, on_error)
+  return real_xpcall(fn, function(message)
+    if type(message) ~= "string" then message = "(error object is not a string)" end
+    if not killed then on_error(message) end
+    return traceback(message, 2)
+  end)
+end
+
+-- For the debugger only: never reachable from the spell.
+function engine.set_line_hook(fn)
+  line_hook = fn
+  hook_mask = fn and "l" or ""
+  install_hook(nil)
+end
+
+engine.running_threads = running_threads
+engine.main_thread = main_thread
 engine.env = env
+engine.initial_globals = copy(env)
 return engine
