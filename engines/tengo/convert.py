@@ -1,0 +1,113 @@
+"""Conversion between Tengo values and plain Python objects.
+
+``to_python``: int->int, float->float, string->str, bytes->bytes,
+array/immutable-array->list, map/immutable-map->dict, bool->bool,
+undefined->None, char->str (one character), error->:class:`TengoErrorValue`,
+time->datetime; functions are returned unchanged.
+
+``from_python`` is the inverse (tuples become arrays, other objects are
+passed through untouched so host objects can travel through scripts).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .values import (
+    Char,
+    ImmutableArray,
+    ImmutableMap,
+    TError,
+    Time,
+    UserFunction,
+    bytes_to_str,
+    char_str,
+    wrap_int,
+)
+
+
+@dataclass
+class TengoErrorValue:
+    """Python view of a Tengo ``error(...)`` value."""
+
+    value: Any
+
+
+def to_python(v: Any) -> Any:
+    t = type(v)
+    if t in (int, float, str, bool, bytes) or v is None:
+        return v
+    if t is list:
+        return [to_python(x) for x in v]
+    if t is dict:
+        return {k: to_python(x) for k, x in v.items()}
+    if t is ImmutableArray:
+        return [to_python(x) for x in v.value]
+    if t is ImmutableMap:
+        return {k: to_python(x) for k, x in v.value.items()}
+    if t is Char:
+        return char_str(v.v)
+    if t is TError:
+        return TengoErrorValue(to_python(v.value))
+    if t is Time:
+        tz = _dt.timezone(_dt.timedelta(seconds=v.offset))
+        return _dt.datetime.fromtimestamp(v.ns / 1e9, tz)
+    return v
+
+
+def from_python(obj: Any) -> Any:
+    t = type(obj)
+    if t is bool or t is float or t is str or obj is None or t is bytes:
+        return obj
+    if t is int:
+        return wrap_int(obj)
+    if isinstance(obj, (list, tuple)):
+        return [from_python(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): from_python(x) for k, x in obj.items()}
+    if isinstance(obj, TengoErrorValue):
+        return TError(from_python(obj.value))
+    if isinstance(obj, bytearray):
+        return bytes(obj)
+    if isinstance(obj, _dt.datetime):
+        off = obj.utcoffset()
+        secs = int(off.total_seconds()) if off is not None else 0
+        ns = int(obj.timestamp()) * 1_000_000_000 + obj.microsecond * 1000
+        return Time(ns, secs, obj.tzname() or "UTC")
+    if isinstance(obj, memoryview):
+        return bytes(obj)
+    if t is Char or t is TError or t is Time or t is ImmutableArray or t is ImmutableMap:
+        return obj
+    if callable(obj) and not isinstance(obj, UserFunction) and not hasattr(obj, "__code__"):
+        return obj
+    return obj
+
+
+def bytes_text(b: bytes) -> str:
+    return bytes_to_str(b)
+
+
+def host_module(name: str, members: Any) -> Any:
+    """Builds an importable module value from ``{name: value or callable}``.
+
+    Python callables are wrapped as user functions; they receive Tengo values
+    and must return Tengo values (use :func:`from_python` / :func:`to_python`).
+    """
+    if isinstance(members, ImmutableMap):
+        return members
+    out: dict[str, Any] = {}
+    for k, v in members.items():
+        if isinstance(v, UserFunction) or type(v).__name__ == "function" and hasattr(v, "_tengo"):
+            out[k] = v
+        elif callable(v) and not isinstance(v, type):
+            out[k] = UserFunction(f"{name}.{k}", v)
+        else:
+            out[k] = from_python(v)
+    return ImmutableMap(out)
+
+
+def user_function(name: str, fn: Callable[..., Any]) -> UserFunction:
+    return UserFunction(name, fn)

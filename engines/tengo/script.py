@@ -1,0 +1,248 @@
+"""Compiling and running Tengo programs (the engine's public entry points).
+
+:func:`compile_script` parses and compiles a program (with its source
+modules) into Python code; :meth:`CompiledScript.run` executes it and returns
+the program's globals.  Python exceptions escaping generated code are turned
+into :class:`TengoRuntimeError` with upstream's message and frame list, found
+by walking the traceback through the generated functions' line tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import ops
+from .builtins import BUILTIN_VALUES, BUILTINS
+from .compiler import CompiledUnit, CompileOptions, compile_program
+from .errors import Frame, TengoError, TengoRuntimeError
+from .scanner import SourceFile
+from .values import TError, python_type_to_tengo, wrap_int
+
+# Upstream allows 1024 frames but eliminates tail calls; we allow deeper
+# recursion instead (CPython 3.11 does not use the C stack for these calls).
+MAX_FRAMES = 12000
+_counter = itertools.count(1)
+_UNITS: dict[str, CompiledUnit] = {}
+
+
+@dataclass
+class Limits:
+    """Resource limits (upstream's MaxStringLen / MaxBytesLen / max allocs)."""
+
+    max_string_len: int = 2147483647
+    max_bytes_len: int = 2147483647
+    max_allocs: int = -1
+
+
+class AllocLimitError(TengoRuntimeError):
+    pass
+
+
+class _AllocCounter:
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def __call__(self, n: int = 1) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise TengoRuntimeError("allocation limit exceeded")
+
+
+def _namespace(unit: CompiledUnit) -> dict[str, Any]:
+    ns: dict[str, Any] = {
+        "_add": ops.add,
+        "_sub": ops.sub,
+        "_mul": ops.mul,
+        "_lt": ops.lt,
+        "_le": ops.le,
+        "_gt": ops.gt,
+        "_ge": ops.ge,
+        "_eq": ops.eq,
+        "_neg": ops.neg,
+        "_bitnot": ops.bitnot,
+        "_binop": ops.binop,
+        "_quo": lambda a, b: ops.binop("/", a, b),
+        "_rem": lambda a, b: ops.binop("%", a, b),
+        "_wrap": lambda v: wrap_int(v) if type(v) is int else v,
+        "_truthy": ops.truthy,
+        "_index": ops.index,
+        "_set_index": ops.set_index,
+        "_set_sel": ops.set_selectors,
+        "_slice": ops.slice_,
+        "_spread": ops.spread,
+        "_iter_items": ops.iter_items,
+        "_iter_values": ops.iter_values,
+        "_iter_keys": ops.iter_keys,
+        "_immutable": ops.immutable,
+        "_TError": TError,
+    }
+    for name, fn in BUILTINS.items():
+        ns["_b_" + name] = fn
+    for name, val in BUILTIN_VALUES.items():
+        ns["_bv_" + name] = val
+    ns.update(unit.consts)
+    return ns
+
+
+_ARITY_RE = re.compile(
+    r"(?:[\w.<>]+\.)?(\w+)\(\) (takes|missing) (\d+) .*?(?:but (\d+) (?:was|were) given)?$"
+)
+_NOT_CALLABLE_RE = re.compile(r"'(\w+)' object is not callable")
+
+
+def _translate(exc: BaseException, unit_fn_info: dict) -> TengoRuntimeError:
+    if isinstance(exc, TengoRuntimeError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return TengoRuntimeError("stack overflow")
+    msg = str(exc)
+    if isinstance(exc, TypeError):
+        m = _NOT_CALLABLE_RE.search(msg)
+        if m:
+            return TengoRuntimeError(f"not callable: {python_type_to_tengo(m.group(1))}")
+        m = _ARITY_RE.match(msg)
+        if m and m.group(1) in unit_fn_info:
+            nparams, varargs = unit_fn_info[m.group(1)]
+            if varargs:
+                nparams -= 1
+            got = int(m.group(4) or 0) if m.group(2) == "takes" else nparams - int(m.group(3))
+            want = f">={nparams}" if varargs else f"={nparams}"
+            return TengoRuntimeError(f"wrong number of arguments: want{want}, got={got}")
+    if isinstance(exc, MemoryError):
+        return TengoRuntimeError("out of memory")
+    return TengoRuntimeError(f"{type(exc).__name__}: {msg}")
+
+
+def _frames(exc: BaseException) -> list[Frame]:
+    frames: list[Frame] = []
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        unit = _UNITS.get(code.co_filename)
+        if unit is not None:
+            lm = unit.line_map
+            ln = tb.tb_lineno
+            entry = lm[ln] if 0 <= ln < len(lm) else None
+            if entry is not None:
+                src, pos = entry
+                line, col = src.line_col(pos)
+                frames.append(Frame(src.name, line, col))
+        tb = tb.tb_next
+    frames.reverse()
+    return frames[:64]
+
+
+class CompiledScript:
+    """A compiled program, runnable any number of times."""
+
+    def __init__(
+        self,
+        unit: CompiledUnit,
+        globals_: dict[str, Any],
+        limits: Limits,
+        line_hook: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.unit = unit
+        self.filename = f"<tengo-{next(_counter)}>"
+        _UNITS[self.filename] = unit
+        with warnings.catch_warnings():
+            # e.g. "'NoneType' object is not subscriptable" for `undefined[0]`
+            warnings.simplefilter("ignore")
+            self.code = compile(unit.source, self.filename, "exec")
+        self.globals = globals_
+        self.limits = limits
+        self.line_hook = line_hook
+
+    def run(self) -> dict[str, Any]:
+        """Runs the program; returns its globals (name -> Tengo value)."""
+        ns = _namespace(self.unit)
+        if self.limits.max_allocs >= 0:
+            ns["_alloc"] = _AllocCounter(self.limits.max_allocs)
+        ns["_line_hook"] = self.line_hook or (lambda f, line: None)
+        exec(self.code, ns)
+        main = ns["_main"]
+        ops.set_limits(self.limits.max_string_len, self.limits.max_bytes_len)
+        depth = _stack_depth()
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 200))
+        try:
+            return main(dict(self.globals))
+        except TengoError as e:
+            if isinstance(e, TengoRuntimeError) and not e.frames:
+                e.frames = _frames(e)
+                e.__traceback__ = None
+            raise
+        except Exception as e:  # raw Python error inside generated code
+            err = _translate(e, self.unit.fn_info)
+            err.frames = _frames(e)
+            raise err from None
+        finally:
+            sys.setrecursionlimit(old_limit)
+            ops.set_limits(2147483647, 2147483647)
+
+
+def _stack_depth() -> int:
+    f = sys._getframe()
+    n = 0
+    while f is not None:
+        n += 1
+        f = f.f_back  # type: ignore[assignment]
+    return n
+
+
+def compile_script(
+    source: str,
+    file_name: str = "(main)",
+    *,
+    globals: dict[str, Any] | None = None,
+    modules: dict[str, Any] | None = None,
+    stdlib: set[str] | Iterable[str] | bool = True,
+    limits: Limits | None = None,
+    os_policy: Any = None,
+    line_hook: Callable[[str, int], None] | None = None,
+) -> CompiledScript:
+    """Parses and compiles ``source``.
+
+    ``globals`` predeclares global variables (Tengo values).  ``modules`` maps
+    an import name to Tengo source text (``str``) or a host module (a dict of
+    name -> Tengo value / Python callable, see :func:`host_module`).
+    ``stdlib`` selects importable standard modules (True = all).
+    ``line_hook(file, line)`` if given is called before every statement.
+    """
+    from .stdlib import stdlib_modules
+
+    limits = limits or Limits()
+    mods: dict[str, Any] = {}
+    for name, mod in stdlib_modules(stdlib, os_policy).items():
+        mods[name] = mod
+    for name, mod in (modules or {}).items():
+        mods[name] = mod
+    resolved: dict[str, Any] = {}
+    from .convert import host_module
+
+    for name, mod in mods.items():
+        if isinstance(mod, str):
+            resolved[name] = ("source", mod)
+        elif isinstance(mod, tuple):
+            resolved[name] = mod
+        else:
+            resolved[name] = ("value", host_module(name, mod))
+    opts = CompileOptions(
+        predeclared=list((globals or {}).keys()),
+        modules=resolved,
+        line_hook=line_hook is not None,
+        count_allocs=limits.max_allocs >= 0,
+        max_string_len=limits.max_string_len if limits.max_string_len < 2147483647 else None,
+    )
+    unit = compile_program(SourceFile(file_name, source), opts)
+    return CompiledScript(unit, dict(globals or {}), limits, line_hook)
+
+
+def run_script(source: str, file_name: str = "(main)", **kw: Any) -> dict[str, Any]:
+    return compile_script(source, file_name, **kw).run()

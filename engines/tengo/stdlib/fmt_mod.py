@@ -1,0 +1,5 @@
+"""Placeholder."""
+
+from engines.tengo.values import ImmutableMap
+
+MODULE = ImmutableMap({})
