@@ -59,7 +59,7 @@ def context_for(
     )
 
 
-def run_spell(spell: Spell, ctx: RunContext) -> RunResult:
+def run_spell(spell: Spell, ctx: RunContext, debugger: Any = None) -> RunResult:
     """Run the spell to its end; every failure becomes a result, never an exception."""
     started = time.monotonic()
     ctx.emit(
@@ -69,6 +69,7 @@ def run_spell(spell: Spell, ctx: RunContext) -> RunResult:
             "engine": spell.engine,
             "entry": str(spell.entry),
             "params": ctx.params,
+            "limits": {"timeout": ctx.limits.timeout, "memory": ctx.limits.memory},
         },
     )
     error: SpellError | None = None
@@ -77,7 +78,10 @@ def run_spell(spell: Spell, ctx: RunContext) -> RunResult:
     try:
         source = _read_source(spell.entry)
         services = Services(ctx)
-        engine = registry.engine_class(spell.engine)(services)
+        engine_class = registry.engine_class(spell.engine)
+        engine = (
+            engine_class(services, debugger) if debugger is not None else engine_class(services)
+        )
         services.hooks.run("run_start", {"spell": spell.name})
         engine.run(source, spell.entry.relative_to(spell.dir).as_posix())
         _fire_run_stop(engine, services, "ok")
@@ -93,7 +97,7 @@ def run_spell(spell: Spell, ctx: RunContext) -> RunResult:
             engine.close()
         if services is not None:
             services.close()
-    status = "ok" if error is None else ("limit" if isinstance(error, LimitExceeded) else "error")
+    status = status_of(error)
     exit_code = ExitCode.OK if error is None else error.exit_code
     duration = time.monotonic() - started
     end: dict[str, Any] = {"status": status, "exit_code": int(exit_code), "duration": duration}
@@ -101,6 +105,14 @@ def run_spell(spell: Spell, ctx: RunContext) -> RunResult:
         end["error"] = error_record(error)
     ctx.emit("run.end", end)
     return RunResult(ctx.run_id, status, exit_code, error, duration)
+
+
+def status_of(error: SpellError | None) -> str:
+    if error is None:
+        return "ok"
+    if isinstance(error, LimitExceeded):
+        return "terminated" if error.limit == "terminated" else "limit"
+    return "error"
 
 
 def _fire_run_stop(engine: Any, services: Services, status: str) -> None:

@@ -70,6 +70,10 @@ class RunContext:
     def deadline(self) -> float:
         return self.started + self.limits.timeout
 
+    def shift_start(self, seconds: float) -> None:
+        """Time spent stopped in the debugger does not count against the time limit."""
+        self.started += seconds
+
     def cancel(self, reason: str) -> None:
         self.cancel_reason = reason
         self.cancelled.set()

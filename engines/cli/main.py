@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("engines", help="list the engines")
 
+    commands.add_parser(
+        "dap", help="speak the Debug Adapter Protocol on stdin/stdout (for VS Code)"
+    )
+
+    debug = commands.add_parser("debug", help="debug a spell in the terminal")
+    debug.add_argument("path")
+    debug.add_argument("--break", dest="breaks", action="append", default=[], metavar="FILE:LINE")
+    debug.add_argument("--param", action="append", default=[], metavar="K=V")
+    debug.add_argument("--params", metavar="FILE")
+
+    from engines.cli.runs import add_runs_parser
+
+    add_runs_parser(commands)
+
     tengo = commands.add_parser("tengo", help="run a plain Tengo script like the `tengo` command")
     tengo.add_argument("file")
     return parser
@@ -84,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         "list": cmd_list,
         "engines": cmd_engines,
         "tengo": cmd_tengo,
+        "dap": cmd_dap,
+        "debug": cmd_debug,
+        "runs": cmd_runs,
     }[args.command]
     try:
         return int(handler(args))
@@ -98,64 +113,51 @@ def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> ExitCode:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Runs the spell in an engine host subprocess, as a DAP client of it."""
+    from engines.cli.render import HumanSink, JsonLinesSink
+    from engines.cli.session import HostRun
     from engines.spell.errors import SpellLoadError
-    from engines.spell.loader import load_spell
-    from engines.spell.params import load_params_file, parse_param_args, resolve_params
+    from engines.spell.params import load_params_file
 
-    try:
-        spell = load_spell(args.path)
-        from_file = load_params_file(args.params) if args.params else {}
-        params = resolve_params(spell, from_file, parse_param_args(args.param))
-    except SpellLoadError as exc:
-        return _fail(str(exc))
     if args.timeout is not None and args.timeout <= 0:
         return _fail("--timeout must be positive")
-
-    from engines.api.state_store import default_state_db
-    from engines.cli.render import HumanSink, JsonLinesSink
-    from engines.runner import context_for, run_spell
-
+    try:
+        from_file = load_params_file(args.params) if args.params else {}
+    except SpellLoadError as exc:
+        return _fail(str(exc))
     sink: Any = JsonLinesSink() if args.json else HumanSink(quiet=args.quiet)
-    ctx = context_for(
-        spell,
-        params,
-        [sink],
-        state_db=args.state_db or default_state_db(),
-        timeout=args.timeout,
-    )
-    _start_watchdog(ctx.limits.timeout)
-    result = run_spell(spell, ctx)
-    if result.error is not None and not args.json:
-        print_error(result.error)
-    return int(result.exit_code)
+    launch = {
+        "program": os.path.abspath(args.path),
+        "noDebug": True,
+        "params": from_file,
+        "paramArgs": args.param,
+        "limits": {"timeout": args.timeout} if args.timeout else {},
+        "client": "cli",
+    }
+    if args.state_db:
+        launch["stateDb"] = args.state_db
+    with HostRun(sink) as run:
+        problem = run.launch(launch)
+        if problem is not None:
+            return _fail(problem)
+        code = run.wait()
+    if run.error is not None and not args.json:
+        print_error(run.error)
+    if run.host_problem:
+        print(f"llmspell: {run.host_problem}", file=sys.stderr)
+    return code
 
 
-def print_error(error: Any) -> None:
+def print_error(error: dict[str, Any]) -> None:
     from engines.cli.render import display_path
-    from engines.errors import LimitExceeded
 
-    where = display_path(error.file)
-    if where and error.line:
-        where = f"{where}:{error.line}"
-    label = "limit exceeded" if isinstance(error, LimitExceeded) else "error"
-    print(f"{label}: {where + ': ' if where else ''}{error.message}", file=sys.stderr)
-    if error.traceback:
-        print("stack traceback:\n" + error.traceback, file=sys.stderr)
-
-
-def _start_watchdog(timeout: float) -> None:
-    """Ends the process when a spell is stuck where no interrupt check can reach it
-    (a long-running C function inside the engine), a little after its time limit."""
-
-    def expire() -> None:
-        time.sleep(timeout + 2.0)
-        sys.stderr.write(
-            f"limit exceeded: time limit exceeded: the run took longer than {timeout:g} s\n"
-        )
-        sys.stderr.flush()
-        os._exit(ExitCode.LIMIT)
-
-    threading.Thread(target=expire, daemon=True, name="llmspell-watchdog").start()
+    where = display_path(error.get("file"))
+    if where and error.get("line"):
+        where = f"{where}:{error['line']}"
+    label = "limit exceeded" if error.get("kind") == "limit" else "error"
+    print(f"{label}: {where + ': ' if where else ''}{error.get('message')}", file=sys.stderr)
+    if error.get("traceback"):
+        print("stack traceback:\n" + error["traceback"], file=sys.stderr)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -213,6 +215,26 @@ def cmd_engines(args: argparse.Namespace) -> int:
         if name not in registry.available():
             print(f"{name:<11} not yet available")
     return ExitCode.OK
+
+
+def cmd_dap(args: argparse.Namespace) -> int:
+    from engines.host.__main__ import main as host_main
+
+    code = host_main()
+    sys.stdout.flush()
+    os._exit(code)
+
+
+def cmd_debug(args: argparse.Namespace) -> int:
+    from engines.cli.debug import debug_spell
+
+    return debug_spell(args)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from engines.cli.runs import handle_runs
+
+    return handle_runs(args)
 
 
 def cmd_tengo(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import itertools
 import queue
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -119,6 +120,8 @@ class Debugger:
         self.support: DebugSupport | None = None
         self._dirty = True
         self.terminating = False
+        # Told how long each stop lasted, so a run's time limit leaves out the time stopped.
+        self.clock_shift: Callable[[float], None] = lambda seconds: None
 
     # -- configuration (protocol thread) ---------------------------------------------------
 
@@ -331,12 +334,14 @@ class Debugger:
         if kind is not None:
             body["llmspell"] = {"kind": kind, "payload": payload}
         self._stopped.set()
+        stopped_at = time.monotonic()
         self._send_event("stopped", body)
         try:
             resume = self._serve()
         finally:
             self._stopped.clear()
             self.support.release()
+            self.clock_shift(time.monotonic() - stopped_at)
         if resume.mode == "terminate":
             raise Terminated()
         depth = self.support.depth() if resume.mode in ("next", "stepOut") else 0
