@@ -172,9 +172,20 @@ def _run(code: str, case: dict, out_init: Any, file_name: str, extra_modules=Non
     env = case.get("env") or {}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    cwd = os.getcwd()
+    tmp = None
+    if "io" in (case.get("flags") or []):
+        # these programs write ./temp: keep them out of the checkout
+        import tempfile
+
+        tmp = tempfile.TemporaryDirectory()
+        os.chdir(tmp.name)
     try:
         result = script.run()
     finally:
+        os.chdir(cwd)
+        if tmp is not None:
+            tmp.cleanup()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
