@@ -72,7 +72,10 @@ class TerminalDebugger:
         location = self.resolve(spec)
         if location is None:
             self.function_breakpoints.add(spec)
-            self.client.request("setFunctionBreakpoints", {"breakpoints": [{"name": n} for n in sorted(self.function_breakpoints)]})
+            self.client.request(
+                "setFunctionBreakpoints",
+                {"breakpoints": [{"name": n} for n in sorted(self.function_breakpoints)]},
+            )
             return f"function breakpoint {spec}"
         path, line = location
         self.breakpoints[path].add(line)
@@ -92,7 +95,10 @@ class TerminalDebugger:
     def _send_breakpoints(self, path: str) -> None:
         self.client.request(
             "setBreakpoints",
-            {"source": {"path": path}, "breakpoints": [{"line": n} for n in sorted(self.breakpoints[path])]},
+            {
+                "source": {"path": path},
+                "breakpoints": [{"line": n} for n in sorted(self.breakpoints[path])],
+            },
         )
 
     def start(self, args: argparse.Namespace) -> str | None:
@@ -148,7 +154,11 @@ class TerminalDebugger:
         self.ended = True
 
     def show_stop(self, body: dict[str, Any]) -> None:
-        frames = self.client.request("stackTrace", {"threadId": 1}).get("body", {}).get("stackFrames", [])
+        frames = (
+            self.client.request("stackTrace", {"threadId": 1})
+            .get("body", {})
+            .get("stackFrames", [])
+        )
         reason = body.get("description") or body.get("reason")
         if not frames:
             self.say(f"stopped ({reason})")
@@ -211,21 +221,31 @@ class TerminalDebugger:
         scopes = self.client.request("scopes", {"frameId": 1}).get("body", {}).get("scopes", [])
         for scope in scopes:
             if scope["name"] == name:
-                variables = self.client.request("variables", {"variablesReference": scope["variablesReference"]})
+                variables = self.client.request(
+                    "variables", {"variablesReference": scope["variablesReference"]}
+                )
                 for variable in variables.get("body", {}).get("variables", []):
                     self.say(f"  {variable['name']} = {variable['value']}")
 
     def _print(self, expression: str) -> None:
-        response = self.client.request("evaluate", {"expression": expression, "frameId": 1, "context": "repl"})
+        response = self.client.request(
+            "evaluate", {"expression": expression, "frameId": 1, "context": "repl"}
+        )
         if response.get("success"):
             self.say(str(response["body"]["result"]))
         else:
             self.say(f"error: {response.get('message')}")
 
     def _backtrace(self) -> None:
-        frames = self.client.request("stackTrace", {"threadId": 1}).get("body", {}).get("stackFrames", [])
+        frames = (
+            self.client.request("stackTrace", {"threadId": 1})
+            .get("body", {})
+            .get("stackFrames", [])
+        )
         for index, frame in enumerate(frames):
-            self.say(f"  #{index} {frame['name']} at {display_path(frame['source']['path'])}:{frame['line']}")
+            self.say(
+                f"  #{index} {frame['name']} at {display_path(frame['source']['path'])}:{frame['line']}"
+            )
 
 
 def debug_spell(args: argparse.Namespace) -> int:
