@@ -179,6 +179,7 @@ def _parse_go_float(s: str) -> Any:
     low = body.lower()
     if low in ("inf", "infinity", "nan"):
         return float(t)
+    v: float | None
     try:
         v = parse_float_literal(body) if not body.isdigit() else float(body)
     except ValueError:

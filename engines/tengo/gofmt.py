@@ -157,8 +157,10 @@ def _format_one(verb: str, arg: Any, flags: str, width: int | None, prec: int | 
         return _pad(s, width, minus, False)
     if verb in "eEfFgG" and (t is float or t is int):
         f = float(arg)
-        s = _float_special(f, plus)
-        if s is None:
+        special = _float_special(f, plus)
+        if special is not None:
+            s = special
+        else:
             if verb in "fF":
                 s = f"{f:.{6 if prec is None else prec}f}"
             elif verb in "eE":

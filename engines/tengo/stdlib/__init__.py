@@ -19,7 +19,7 @@ def stdlib_modules(selection: Iterable[str] | bool, os_policy: Any = None) -> di
     elif selection is False:
         names = ()
     else:
-        names = selection  # type: ignore[assignment]
+        names = selection
     out: dict[str, Any] = {}
     for name in names:
         out[name] = load_module(name, os_policy)

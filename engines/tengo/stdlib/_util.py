@@ -76,9 +76,11 @@ def module(name: str, funcs: dict[str, Any]) -> ImmutableMap:
     return ImmutableMap(out)
 
 
-def nargs(fn: str, args: tuple, lo: int, hi: int | None = None) -> None:
+def nargs(fn: str, args: tuple, lo: int, hi: int | None = None) -> bool:
+    """Checks the argument count (returns True so it can be used in expressions)."""
     if len(args) < lo or len(args) > (lo if hi is None else hi):
         raise wrong_args(fn)
+    return True
 
 
 Fn = Callable[..., Any]

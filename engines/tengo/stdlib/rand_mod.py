@@ -26,12 +26,17 @@ def _read(*a: Any) -> Any:
     return len(a[0]) if type(a[0]) is bytes else 0
 
 
+def _reseed(r: random.Random, a: tuple) -> None:
+    nargs("seed", a, 1)
+    r.seed(arg_int("seed", a, 0))
+
+
 def _rand_obj(seed: int) -> Any:
     r = random.Random(seed)
     return module(
         "rand",
         {
-            "seed": lambda *a: (nargs("seed", a, 1), r.seed(arg_int("seed", a, 0)))[1],
+            "seed": lambda *a: _reseed(r, a),
             "int": lambda *a: r.getrandbits(63),
             "float": lambda *a: r.random(),
             "intn": lambda *a: r.randrange(max(arg_int("intn", a, 0), 1)),

@@ -27,7 +27,7 @@ def _compile(pattern: str) -> Any:
 
 def _find_all(rx: Any, b: bytes, n: int) -> list:
     """Go's FindAll semantics (empty matches right after a match are skipped)."""
-    out = []
+    out: list = []
     pos = 0
     prev_end = -1
     end = len(b)

@@ -1,0 +1,5 @@
+"""``python -m engines.tengo FILE``."""
+
+from .cli import main
+
+raise SystemExit(main())

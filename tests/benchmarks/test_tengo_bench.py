@@ -1,0 +1,94 @@
+"""Tengo engine benchmarks: prints figures, asserts nothing about timing.
+
+Run with ``.venv/bin/python -m pytest tests/benchmarks/test_tengo_bench.py -s``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from engines.tengo import compile_script
+
+FIB_TENGO = """
+fib := func(x) {
+    if x == 0 { return 0 } else if x == 1 { return 1 }
+    return fib(x-1) + fib(x-2)
+}
+out := fib(N)
+"""
+
+FIB_TC_TENGO = """
+fib := func(x, a, b) {
+    if x == 0 { return a } else if x == 1 { return b }
+    return fib(x-1, b, a+b)
+}
+out := 0
+for i := 0; i < REPS; i++ { out = fib(N, 0, 1) }
+"""
+
+
+def fib_py(x: int) -> int:
+    if x == 0:
+        return 0
+    if x == 1:
+        return 1
+    return fib_py(x - 1) + fib_py(x - 2)
+
+
+def fib_tc_py(x: int, a: int, b: int) -> int:
+    if x == 0:
+        return a
+    if x == 1:
+        return b
+    return fib_tc_py(x - 1, b, a + b)
+
+
+def _time(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def test_fib30() -> None:
+    n = 30
+    script = compile_script(FIB_TENGO.replace("N", str(n)))
+    result: dict = {}
+    t_tengo = _time(lambda: result.update(script.run()))
+    t_py = _time(lambda: fib_py(n))
+    assert result["out"] == fib_py(20) or result["out"] == 832040
+    print(
+        f"\nfib({n}) recursive: tengo {t_tengo:.3f}s  cpython {t_py:.3f}s  ratio {t_tengo / t_py:.2f}x"
+    )
+
+
+def test_fib_tail_call() -> None:
+    n, reps = 35, 20000
+    src = FIB_TC_TENGO.replace("REPS", str(reps)).replace("N", str(n))
+    script = compile_script(src)
+    result: dict = {}
+    t_tengo = _time(lambda: result.update(script.run()))
+
+    def py() -> None:
+        for _ in range(reps):
+            fib_tc_py(n, 0, 1)
+
+    t_py = _time(py)
+    assert result["out"] == fib_tc_py(n, 0, 1)
+    print(
+        f"\nfibTC({n}) x{reps}: tengo {t_tengo:.3f}s  cpython {t_py:.3f}s  ratio {t_tengo / t_py:.2f}x"
+    )
+
+
+def test_compile_2000_lines() -> None:
+    lines = []
+    for i in range(400):
+        lines.append(f"v{i} := {i} + 1")
+        lines.append(f"f{i} := func(a, b) {{ return a * b + v{i} }}")
+        lines.append(f"if v{i} > 10 {{ v{i} = f{i}(v{i}, 2) }} else {{ v{i} -= 1 }}")
+        lines.append(f'm{i} := {{a: [1, 2, v{i}], b: "s{i}"}}')
+        lines.append(f'for k, v in m{i} {{ if k == "a" {{ v{i} += len(v) }} }}')
+    src = "\n".join(lines)
+    t = _time(lambda: compile_script(src))
+    script = compile_script(src)
+    t_run = _time(script.run)
+    print(f"\nparse+compile of {len(lines)} lines: {t * 1000:.1f} ms (run {t_run * 1000:.1f} ms)")
