@@ -416,6 +416,17 @@ class Compiler:
                 self.emit("continue")
 
     def cond_atom(self, node: A.Node) -> str:
+        while isinstance(node, A.ParenExpr):
+            node = node.expr
+        if isinstance(node, A.BinaryExpr) and node.op in ("==", "!="):
+            # equality cannot fail, so it can sit in the condition itself
+            a = self.expr(node.lhs)
+            if not _is_simple(node.rhs) and a.isidentifier() and not a.startswith("_t"):
+                t = self.tmp()
+                self.emit(f"{t} = {a}")
+                a = t
+            b = self.expr(node.rhs)
+            return f"({_eq_expr(node.op, a, b)})"
         a = self.expr(node)
         return self.truth(a)
 
@@ -631,53 +642,46 @@ class Compiler:
 
                 v = {"+": a_int + b_int, "-": a_int - b_int, "*": a_int * b_int}[op]
                 return str(wrap_int(v))
-            guard = " and ".join(
-                f"type({x}) is int" for x, k in ((a, a_int), (b, b_int)) if k is None
-            )
             helper = {"+": "_add", "-": "_sub", "*": "_mul"}[op]
-            if op == "+" and (a_int is not None or b_int is not None):
+            if not (_py_arith_ok(a) and _py_arith_ok(b)):
+                self.emit(f"{t} = {helper}({a}, {b})", pos)
+                return t
+            if _is_str_atom(a) or _is_str_atom(b) or _is_float_atom(a) or _is_float_atom(b):
+                check = ""  # the result cannot be an int
+            elif op == "+" and (a_int is not None or b_int is not None):
                 c = a_int if a_int is not None else b_int
                 assert c is not None
                 check = f"{t} > {_MAX}" if c >= 0 else f"{t} < {_MIN}"
-                fix = f"{t} -= {_SPAN}" if c >= 0 else f"{t} += {_SPAN}"
             elif op == "-" and b_int is not None:
                 check = f"{t} < {_MIN}" if b_int >= 0 else f"{t} > {_MAX}"
-                fix = f"{t} += {_SPAN}" if b_int >= 0 else f"{t} -= {_SPAN}"
             else:
                 check = f"not {_MIN} <= {t} <= {_MAX}"
-                fix = f"{t} = _wrap({t})"
-            self.emit(f"if {guard}:")
+            # Python's own operator is right for int/float/str/list/bytes; other
+            # operand types raise TypeError and take upstream's rules in the
+            # helper.  A non-int result makes the int64 range check raise
+            # TypeError too, which also sends it to the helper.
+            self.emit("try:")
             self.f.ind += 1
-            self.emit(f"{t} = {a} {op} {b}")
-            self.emit(f"if {check}: {fix}")
+            self.emit(f"{t} = {a} {op} {b}", pos)
+            if check:
+                self.emit(f"if {check}: {t} = _wrap({t})")
             self.f.ind -= 1
-            self.emit(f"else: {t} = {helper}({a}, {b})", pos)
+            self.emit(f"except TypeError: {t} = {helper}({a}, {b})", pos)
             return t
         if op in ("<", ">", "<=", ">="):
-            guard = " and ".join(
-                f"type({x}) is int" for x, k in ((a, a_int), (b, b_int)) if k is None
-            )
             helper = {"<": "_lt", ">": "_gt", "<=": "_le", ">=": "_ge"}[op]
-            if guard:
-                self.emit(f"{t} = {a} {op} {b} if {guard} else {helper}({a}, {b})", pos)
-            else:
+            if not (_py_arith_ok(a) and _py_arith_ok(b)):
+                self.emit(f"{t} = {helper}({a}, {b})", pos)
+            elif a_int is not None and b_int is not None:
                 self.emit(f"{t} = {a} {op} {b}")
+            else:
+                self.emit("try:")
+                self.emit(f"    {t} = {a} {op} {b}", pos)
+                self.emit(f"except TypeError: {t} = {helper}({a}, {b})", pos)
             self._bool_atoms.add(t)
             return t
         if op in ("==", "!="):
-            neg = "not " if op == "!=" else ""
-            if a_int is not None or b_int is not None:
-                x, k = (b, a) if a_int is not None else (a, b)
-                if op == "==":
-                    self.emit(f"{t} = {x} == {k} if type({x}) is int else _eq({x}, {k})")
-                else:
-                    self.emit(f"{t} = {x} != {k} if type({x}) is int else not _eq({x}, {k})")
-            elif _is_str_atom(a) or _is_str_atom(b):
-                self.emit(f"{t} = {a} {op} {b}")
-            elif a == "None" or b == "None":
-                self.emit(f"{t} = {a} is {'not ' if neg else ''}{b}")
-            else:
-                self.emit(f"{t} = {neg}_eq({a}, {b})")
+            self.emit(f"{t} = {_eq_expr(op, a, b)}")
             self._bool_atoms.add(t)
             return t
         if op == "%" and b_int is not None and b_int > 0:
@@ -879,6 +883,41 @@ def _int_atom(a: str) -> int | None:
         except ValueError:
             return None
     return None
+
+
+def _eq_expr(op: str, a: str, b: str) -> str:
+    """Python expression for Tengo ``a == b`` / ``a != b`` on two atoms."""
+    neg = op == "!="
+    a_int = _int_atom(a)
+    b_int = _int_atom(b)
+    if a_int is not None or b_int is not None:
+        x, k = (b, a) if a_int is not None else (a, b)
+        kv = _int_atom(k)
+        # Python's == agrees with upstream for every type except that
+        # False == 0 and True == 1; Char.__eq__ compares with ints.
+        test = f"{x} == {k}"
+        if kv in (0, 1):
+            test += f" and {x} is not {'False' if kv == 0 else 'True'}"
+        return f"not ({test})" if neg else test
+    if _is_str_atom(a) or _is_str_atom(b):
+        return f"{a} {op} {b}"
+    if a == "None" or b == "None":
+        return f"{a} is {'not ' if neg else ''}{b}"
+    return f"{'not ' if neg else ''}_eq({a}, {b})"
+
+
+def _is_float_atom(a: str) -> bool:
+    try:
+        float(a)
+    except ValueError:
+        return False
+    return _int_atom(a) is None
+
+
+def _py_arith_ok(a: str) -> bool:
+    """False for literal operands where Python's operators disagree with
+    Tengo's (bools act as ints in Python, undefined is None)."""
+    return a not in ("True", "False", "None")
 
 
 def _is_str_atom(a: str) -> bool:

@@ -34,10 +34,12 @@ class Char:
         self.v = v
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is Char and other.v == self.v
+        # upstream: a char equals a char or an int with the same value
+        t = type(other)
+        return (t is Char and other.v == self.v) or (t is int and other == self.v)  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash(("char", self.v))
+        return hash(self.v)
 
     def __bool__(self) -> bool:
         return self.v != 0
