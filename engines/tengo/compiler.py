@@ -155,6 +155,17 @@ class Compiler:
         f = self.f
         f.lines.append((f.ind, text, f.src if pos is not None else None, pos))
 
+    def count_alloc(self, pos: int, callee: str | None = None) -> None:
+        """Allocation accounting as upstream's VM does it (only when a limit
+        is set, so normal code carries no cost): one unit per operation that
+        creates an object; calls count unless they go to a compiled function."""
+        if not self.opts.count_allocs:
+            return
+        if callee is None:
+            self.emit("_alloc()", pos)
+        else:
+            self.emit(f"_alloc_call({callee})", pos)
+
     def tmp(self) -> str:
         self.f.ntemp += 1
         return f"_t{self.f.ntemp}"
@@ -563,8 +574,7 @@ class Compiler:
     def x_ArrayLit(self, n: A.ArrayLit) -> str:
         items = [self.expr(e) for e in n.elements]
         t = self.tmp()
-        if self.opts.count_allocs:
-            self.emit(f"_alloc({len(items) + 1})", n.pos)
+        self.count_alloc(n.pos)
         self.emit(f"{t} = [{', '.join(items)}]")
         return t
 
@@ -575,20 +585,21 @@ class Compiler:
                 raise self.error(n, "exceeding string size limit")
             items.append(f"{e.key!r}: {self.expr(e.value)}")
         t = self.tmp()
-        if self.opts.count_allocs:
-            self.emit(f"_alloc({len(items) + 1})", n.pos)
+        self.count_alloc(n.pos)
         self.emit(f"{t} = {{{', '.join(items)}}}")
         return t
 
     def x_ErrorExpr(self, n: A.ErrorExpr) -> str:
         v = self.expr(n.expr)
         t = self.tmp()
+        self.count_alloc(n.pos)
         self.emit(f"{t} = _TError({v})")
         return t
 
     def x_ImmutableExpr(self, n: A.ImmutableExpr) -> str:
         v = self.expr(n.expr)
         t = self.tmp()
+        self.count_alloc(n.pos)
         self.emit(f"{t} = _immutable({v})")
         return t
 
@@ -602,6 +613,8 @@ class Compiler:
         a = self.expr(n.expr)
         if op == "+":
             return a
+        if op != "!":
+            self.count_alloc(n.pos)
         t = self.tmp()
         if op == "-":
             self.emit(f"{t} = -{a} if type({a}) is int and {a} != {_MIN} else _neg({a})", n.pos)
@@ -633,6 +646,8 @@ class Compiler:
         return self.binary_op(op, a, b, n.pos, n.rhs)
 
     def binary_op(self, op: str, a: str, b: str, pos: int, rhs_node: A.Node | None) -> str:
+        if op not in ("==", "!="):
+            self.count_alloc(pos)
         t = self.tmp()
         a_int = _int_atom(a)
         b_int = _int_atom(b)
@@ -770,6 +785,7 @@ class Compiler:
         lo = self.expr(n.low) if n.low is not None else "None"
         hi = self.expr(n.high) if n.high is not None else "None"
         t = self.tmp()
+        self.count_alloc(n.pos)
         self.emit(f"{t} = _slice({x}, {lo}, {hi})", n.pos)
         return t
 
@@ -794,6 +810,7 @@ class Compiler:
             args.append(a)
         if n.ellipsis and args:
             args[-1] = f"*_spread({args[-1]})"
+        self.count_alloc(n.pos, "None" if callee.startswith("_b_") else callee)
         t = self.tmp()
         self.emit(f"{t} = {callee}({', '.join(args)})", n.pos)
         return t

@@ -22,7 +22,7 @@ from .builtins import BUILTIN_VALUES, BUILTINS
 from .compiler import CompiledUnit, CompileOptions, compile_program
 from .errors import Frame, TengoError, TengoRuntimeError
 from .scanner import SourceFile
-from .values import TError, python_type_to_tengo, wrap_int
+from .values import FunctionType, TError, python_type_to_tengo, wrap_int
 
 # Upstream allows 1024 frames but eliminates tail calls; we allow deeper
 # recursion instead (CPython 3.11 does not use the C stack for these calls).
@@ -48,10 +48,15 @@ class _AllocCounter:
     def __init__(self, limit: int) -> None:
         self.left = limit
 
-    def __call__(self, n: int = 1) -> None:
-        self.left -= n
+    def __call__(self) -> None:
+        self.left -= 1
         if self.left < 0:
             raise TengoRuntimeError("allocation limit exceeded")
+
+    def call(self, callee: Any) -> None:
+        # calls into compiled (Tengo) functions allocate nothing themselves
+        if type(callee) is not FunctionType:
+            self()
 
 
 def _namespace(unit: CompiledUnit) -> dict[str, Any]:
@@ -163,7 +168,9 @@ class CompiledScript:
         """Runs the program; returns its globals (name -> Tengo value)."""
         ns = _namespace(self.unit)
         if self.limits.max_allocs >= 0:
-            ns["_alloc"] = _AllocCounter(self.limits.max_allocs)
+            counter = _AllocCounter(self.limits.max_allocs)
+            ns["_alloc"] = counter
+            ns["_alloc_call"] = counter.call
         ns["_line_hook"] = self.line_hook or (lambda f, line: None)
         exec(self.code, ns)
         main = ns["_main"]
