@@ -43,6 +43,11 @@ _MAX = "9223372036854775807"
 _MIN = "-9223372036854775808"
 _SPAN = "18446744073709551616"
 
+_HELPERS = {
+    "+": "_add", "-": "_sub", "*": "_mul", "<": "_lt", ">": "_gt", "<=": "_le", ">=": "_ge",
+    "/": "_quo", "%": "_rem",
+}  # fmt: skip
+
 _COMPOUND = {
     "+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "&=": "&", "|=": "|",
     "^=": "^", "<<=": "<<", ">>=": ">>", "&^=": "&^",
@@ -89,8 +94,8 @@ class CompileOptions:
         max_string_len: int | None = None,
     ) -> None:
         self.predeclared = predeclared or []
-        # name -> ("source", text) | ("value", tengo value)
-        self.modules = modules or {}
+        # .get(name) -> ("source", text) | ("value", tengo value) | None
+        self.modules: Any = modules or {}
         self.line_hook = line_hook
         self.count_allocs = count_allocs
         self.max_string_len = max_string_len
@@ -154,6 +159,11 @@ class Compiler:
     def emit(self, text: str, pos: int | None = None) -> None:
         f = self.f
         f.lines.append((f.ind, text, f.src if pos is not None else None, pos))
+
+    @property
+    def hot(self) -> bool:
+        """True where code may run many times (functions and loop bodies)."""
+        return self.f.kind == "func" or self.f.loop_depth > 0
 
     def count_alloc(self, pos: int, callee: str | None = None) -> None:
         """Allocation accounting as upstream's VM does it (only when a limit
@@ -385,7 +395,7 @@ class Compiler:
         root = self.read_sym(sym)
         if len(sel_atoms) == 1:
             k = sel_atoms[0]
-            if isinstance(sels[0], A.StringLit):
+            if isinstance(sels[0], A.StringLit) and self.hot:
                 self.emit(f"if type({root}) is dict: {root}[{k}] = {value}")
                 self.emit(f"else: _set_index({root}, {k}, {value})", node.pos)
             else:
@@ -651,6 +661,15 @@ class Compiler:
         t = self.tmp()
         a_int = _int_atom(a)
         b_int = _int_atom(b)
+        if not self.hot and op not in ("==", "!=") and (a_int is None or b_int is None):
+            # code that runs once: a compact helper call keeps the generated
+            # source (and Python's compile time) small
+            helper = _HELPERS.get(op)
+            call = f"{helper}({a}, {b})" if helper else f"_binop({op!r}, {a}, {b})"
+            self.emit(f"{t} = {call}", pos)
+            if op in ("<", ">", "<=", ">="):
+                self._bool_atoms.add(t)
+            return t
         if op in ("+", "-", "*"):
             if a_int is not None and b_int is not None:
                 from .values import wrap_int
@@ -758,7 +777,9 @@ class Compiler:
         i = self.expr(n.index)
         t = self.tmp()
         i_int = _int_atom(i)
-        if i_int is not None and i_int >= 0:
+        if not self.hot:
+            self.emit(f"{t} = _index({x}, {i})", n.pos)
+        elif i_int is not None and i_int >= 0:
             self.emit(
                 f"{t} = {x}[{i}] if type({x}) is list and len({x}) > {i} else _index({x}, {i})",
                 n.pos,
@@ -777,7 +798,10 @@ class Compiler:
         x = self.expr(n.expr)
         t = self.tmp()
         k = repr(n.sel.value)
-        self.emit(f"{t} = {x}.get({k}) if type({x}) is dict else _index({x}, {k})", n.pos)
+        if self.hot:
+            self.emit(f"{t} = {x}.get({k}) if type({x}) is dict else _index({x}, {k})", n.pos)
+        else:
+            self.emit(f"{t} = _index({x}, {k})", n.pos)
         return t
 
     def x_SliceExpr(self, n: A.SliceExpr) -> str:

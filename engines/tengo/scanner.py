@@ -11,6 +11,7 @@ count UTF-8 bytes, as upstream does).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 KEYWORDS = frozenset(
@@ -45,6 +46,11 @@ _OPERATORS = sorted(
     reverse=True,
 )  # fmt: skip
 _OP_FIRST = {op[0] for op in _OPERATORS}
+_OPS_BY_LEN = {n: frozenset(op for op in _OPERATORS if len(op) == n) for n in (1, 2, 3)}
+_WS_RE = re.compile(r"[ \t\r]*")
+_WS_NL_RE = re.compile(r"[ \t\r\n]*")
+# Go identifiers: a letter or underscore, then letters, digits, underscores.
+_IDENT_RE = re.compile(r"[^\W\d]\w*")
 
 # Tokens after which a newline terminates the statement.
 _SEMI_AFTER = frozenset(
@@ -110,13 +116,9 @@ class Scanner:
         self.err = error_handler
 
     def _skip_ws(self) -> None:
-        src = self.src
-        while self.i < self.n:
-            ch = src[self.i]
-            if ch == " " or ch == "\t" or ch == "\r" or (ch == "\n" and not self.insert_semi):
-                self.i += 1
-            else:
-                break
+        m = (_WS_RE if self.insert_semi else _WS_NL_RE).match(self.src, self.i)
+        assert m is not None
+        self.i = m.end()
 
     def next(self) -> Token:
         self._skip_ws()
@@ -133,9 +135,8 @@ class Scanner:
             self.i += 1
             return Token(";", "\n", start)
         if _is_letter(ch):
-            j = start + 1
-            while j < self.n and (_is_letter(src[j]) or src[j].isdigit()):
-                j += 1
+            m = _IDENT_RE.match(src, start)
+            j = m.end() if m is not None else start + 1
             self.i = j
             word = src[start:j]
             if word in KEYWORDS:
@@ -158,9 +159,10 @@ class Scanner:
         if ch == "/" and start + 1 < self.n and src[start + 1] in "/*":
             return self._comment(start)
         if ch in _OP_FIRST:
-            for op in _OPERATORS:
-                if src.startswith(op, start):
-                    self.i = start + len(op)
+            for n in (3, 2, 1):
+                op = src[start : start + n]
+                if op in _OPS_BY_LEN[n]:
+                    self.i = start + n
                     self.insert_semi = op in _SEMI_AFTER
                     return Token(op, op, start)
         self.i += 1

@@ -194,6 +194,46 @@ class CompiledScript:
             ops.set_limits(2147483647, 2147483647)
 
 
+class _ModuleResolver:
+    """Maps an import name to ``("source", text)`` or ``("value", module)``.
+
+    Standard modules are loaded only when a script imports them."""
+
+    def __init__(self, modules: dict[str, Any], stdlib: Any, os_policy: Any) -> None:
+        from .stdlib import ALL_MODULES
+
+        self.modules = modules
+        if stdlib is True:
+            self.stdlib: set[str] = set(ALL_MODULES)
+        elif stdlib is False or stdlib is None:
+            self.stdlib = set()
+        else:
+            self.stdlib = set(stdlib)
+        self.os_policy = os_policy
+        self._cache: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        if name in self._cache:
+            return self._cache[name]
+        from .convert import host_module
+
+        mod = self.modules.get(name)
+        if mod is None and name in self.stdlib:
+            from .stdlib import load_module
+
+            mod = load_module(name, self.os_policy)
+        if mod is None:
+            res = None
+        elif isinstance(mod, str):
+            res = ("source", mod)
+        elif isinstance(mod, tuple):
+            res = mod
+        else:
+            res = ("value", host_module(name, mod))
+        self._cache[name] = res
+        return res
+
+
 def _stack_depth() -> int:
     f = sys._getframe()
     n = 0
@@ -222,27 +262,11 @@ def compile_script(
     ``stdlib`` selects importable standard modules (True = all).
     ``line_hook(file, line)`` if given is called before every statement.
     """
-    from .stdlib import stdlib_modules
-
     limits = limits or Limits()
-    mods: dict[str, Any] = {}
-    for name, mod in stdlib_modules(stdlib, os_policy).items():
-        mods[name] = mod
-    for name, mod in (modules or {}).items():
-        mods[name] = mod
-    resolved: dict[str, Any] = {}
-    from .convert import host_module
-
-    for name, mod in mods.items():
-        if isinstance(mod, str):
-            resolved[name] = ("source", mod)
-        elif isinstance(mod, tuple):
-            resolved[name] = mod
-        else:
-            resolved[name] = ("value", host_module(name, mod))
+    resolver = _ModuleResolver(modules or {}, stdlib, os_policy)
     opts = CompileOptions(
         predeclared=list((globals or {}).keys()),
-        modules=resolved,
+        modules=resolver,
         line_hook=line_hook is not None,
         count_allocs=limits.max_allocs >= 0,
         max_string_len=limits.max_string_len if limits.max_string_len < 2147483647 else None,

@@ -43,19 +43,23 @@ def fib_tc_py(x: int, a: int, b: int) -> int:
     return fib_tc_py(x - 1, b, a + b)
 
 
-def _time(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+def _time(fn, repeat: int = 1) -> float:
+    """Best of ``repeat`` runs (the machine may be shared, so take the minimum)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
 
 
 def test_fib30() -> None:
     n = 30
     script = compile_script(FIB_TENGO.replace("N", str(n)))
     result: dict = {}
-    t_tengo = _time(lambda: result.update(script.run()))
-    t_py = _time(lambda: fib_py(n))
-    assert result["out"] == fib_py(20) or result["out"] == 832040
+    t_tengo = _time(lambda: result.update(script.run()), 3)
+    t_py = _time(lambda: fib_py(n), 3)
+    assert result["out"] == 832040
     print(
         f"\nfib({n}) recursive: tengo {t_tengo:.3f}s  cpython {t_py:.3f}s  ratio {t_tengo / t_py:.2f}x"
     )
@@ -66,13 +70,13 @@ def test_fib_tail_call() -> None:
     src = FIB_TC_TENGO.replace("REPS", str(reps)).replace("N", str(n))
     script = compile_script(src)
     result: dict = {}
-    t_tengo = _time(lambda: result.update(script.run()))
+    t_tengo = _time(lambda: result.update(script.run()), 3)
 
     def py() -> None:
         for _ in range(reps):
             fib_tc_py(n, 0, 1)
 
-    t_py = _time(py)
+    t_py = _time(py, 3)
     assert result["out"] == fib_tc_py(n, 0, 1)
     print(
         f"\nfibTC({n}) x{reps}: tengo {t_tengo:.3f}s  cpython {t_py:.3f}s  ratio {t_tengo / t_py:.2f}x"
@@ -88,7 +92,8 @@ def test_compile_2000_lines() -> None:
         lines.append(f'm{i} := {{a: [1, 2, v{i}], b: "s{i}"}}')
         lines.append(f'for k, v in m{i} {{ if k == "a" {{ v{i} += len(v) }} }}')
     src = "\n".join(lines)
-    t = _time(lambda: compile_script(src))
+    compile_script("x := 1")  # warm up imports
+    t = _time(lambda: compile_script(src), 3)
     script = compile_script(src)
     t_run = _time(script.run)
     print(f"\nparse+compile of {len(lines)} lines: {t * 1000:.1f} ms (run {t_run * 1000:.1f} ms)")
