@@ -88,7 +88,7 @@ class CompileOptions:
     def __init__(
         self,
         predeclared: list[str] | None = None,
-        modules: dict[str, Any] | None = None,
+        modules: Any = None,
         line_hook: bool = False,
         count_allocs: bool = False,
         max_string_len: int | None = None,
