@@ -26,6 +26,8 @@ RECORD_KINDS = (
     "span.end",
     "metric",
     "error",
+    "recorded",
+    "resilience",
 )
 
 

@@ -58,6 +58,8 @@ class RunContext:
     # Set from any thread to stop the run; engines check it at their interrupt points.
     cancelled: threading.Event = field(default_factory=threading.Event)
     cancel_reason: str = ""
+    # Set for a replayed run: an engines.replay.Recording serving the recorded values.
+    replay: Any = None
 
     @property
     def run_id(self) -> str:
@@ -100,10 +102,15 @@ class RunContext:
                 continue
             self.cancelled.wait(remaining)
 
-    def nondeterministic(self, kind: str, produce: Callable[[], Any]) -> Any:
+    def nondeterministic(
+        self, kind: str, produce: Callable[[], Any], key: str | None = None
+    ) -> Any:
         """The replay boundary: every value the outside world gives a spell passes here.
 
-        Live runs call `produce`; recording and replay (issue: LLMs, tools and agents) hook in
-        at this one place.
+        A live run calls `produce`; a replayed run takes the value from its recording (see
+        engines.replay). Either way the value is recorded as a `recorded` record, so replaying
+        a replay gives the same records again.
         """
-        return produce()
+        value = produce() if self.replay is None else self.replay.next(kind, key)
+        self.emit("recorded", {"source": kind, "key": key, "value": value})
+        return value
