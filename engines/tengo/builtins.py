@@ -262,8 +262,6 @@ def b_char(*a: Any) -> Any:
 
 
 def b_bytes(*a: Any) -> Any:
-    if len(a) == 1 and type(a[0]) is not int:
-        pass
     return _conv("bytes", a, _to_bytes)
 
 

@@ -148,6 +148,10 @@ class Compiler:
         self.f: FuncCtx
         self.scope: Scope
         self.loops: list[int] = []
+        # temporaries known to hold a Python bool (comparison results)
+        self.bool_atoms: set[str] = set()
+        # (tengo name, python name) of every global defined in main
+        self.global_syms: list[tuple[str, str]] = []
 
     # --- helpers --------------------------------------------------------------
 
@@ -284,15 +288,8 @@ class Compiler:
         return unit
 
     def _collect_globals(self) -> list[tuple[str, str]]:
-        # every global defined anywhere in main (latest definition of a name wins)
-        seen: dict[str, str] = {}
-        for name, py in self._all_global_syms:
-            seen[name] = py
-        return list(seen.items())
-
-    @property
-    def _all_global_syms(self) -> list[tuple[str, str]]:
-        return self.__dict__.setdefault("_globals_list", [])
+        # every global defined anywhere in main (the latest definition of a name wins)
+        return list(dict(self.global_syms).items())
 
     def _flatten(self, f: FuncCtx, out: list[str], line_map: list, base: int) -> None:
         for ind, text, s, pos in f.lines:
@@ -377,14 +374,13 @@ class Compiler:
         sym = found
         if op != "=":
             cur = self.expr(lhs[0])
-            if isinstance(rhs[0], A.IntLit | A.FloatLit | A.StringLit) or _is_simple(rhs[0]):
-                r = self.expr(rhs[0])
-            else:
+            if not _is_simple(rhs[0]) and not cur.startswith("_t"):
+                # the right side may change the variable: keep its current value
                 t = self.tmp()
                 self.emit(f"{t} = {cur}")
                 cur = t
-                r = self.expr(rhs[0])
-            value = self.binary_op(_COMPOUND[op], cur, r, node.pos, rhs[0])
+            r = self.expr(rhs[0])
+            value = self.binary_op(_COMPOUND[op], cur, r, node.pos)
         else:
             value = self.expr(rhs[0])
         if not sels:
@@ -405,7 +401,7 @@ class Compiler:
 
     def _note_global(self, sym: Sym) -> None:
         if sym.kind == "global":
-            self._all_global_syms.append((sym.name, sym.py))
+            self.global_syms.append((sym.name, sym.py))
 
     def s_ReturnStmt(self, n: A.ReturnStmt) -> None:
         if self.f.kind == "main":
@@ -425,16 +421,11 @@ class Compiler:
         self.emit(f"return _immutable({v})", n.pos)
 
     def s_BranchStmt(self, n: A.BranchStmt) -> None:
-        if not self.loops or self.loops[-1] < 0:
+        if not self.loops:
             raise self.error(n, f"{n.tok} not allowed outside loop")
-        if n.tok == "break":
-            self.emit("break")
-        else:
-            flag = self.loops[-1]
-            if flag > 0:
-                self.emit("continue")
-            else:
-                self.emit("continue")
+        # a loop whose post statement must run on `continue` puts that
+        # statement at the top of the loop body (see s_ForStmt)
+        self.emit(n.tok)
 
     def cond_atom(self, node: A.Node) -> str:
         while isinstance(node, A.ParenExpr):
@@ -452,13 +443,9 @@ class Compiler:
         return self.truth(a)
 
     def truth(self, a: str) -> str:
-        if a in ("True", "False") or a in self._bool_atoms:
+        if a in ("True", "False") or a in self.bool_atoms:
             return a
         return f"_truthy({a})"
-
-    @property
-    def _bool_atoms(self) -> set[str]:
-        return self.__dict__.setdefault("_bools", set())
 
     def s_IfStmt(self, n: A.IfStmt) -> None:
         self.push_scope()
@@ -630,7 +617,7 @@ class Compiler:
             self.emit(f"{t} = -{a} if type({a}) is int and {a} != {_MIN} else _neg({a})", n.pos)
         elif op == "!":
             self.emit(f"{t} = not {self.truth(a)}")
-            self._bool_atoms.add(t)
+            self.bool_atoms.add(t)
         else:
             self.emit(f"{t} = ~{a} if type({a}) is int else _bitnot({a})", n.pos)
         return t
@@ -653,9 +640,9 @@ class Compiler:
                 self.emit(f"{t} = {a}")
                 a = t
             b = self.expr(n.rhs)
-        return self.binary_op(op, a, b, n.pos, n.rhs)
+        return self.binary_op(op, a, b, n.pos)
 
-    def binary_op(self, op: str, a: str, b: str, pos: int, rhs_node: A.Node | None) -> str:
+    def binary_op(self, op: str, a: str, b: str, pos: int) -> str:
         if op not in ("==", "!="):
             self.count_alloc(pos)
         t = self.tmp()
@@ -668,7 +655,7 @@ class Compiler:
             call = f"{helper}({a}, {b})" if helper else f"_binop({op!r}, {a}, {b})"
             self.emit(f"{t} = {call}", pos)
             if op in ("<", ">", "<=", ">="):
-                self._bool_atoms.add(t)
+                self.bool_atoms.add(t)
             return t
         if op in ("+", "-", "*"):
             if a_int is not None and b_int is not None:
@@ -712,11 +699,11 @@ class Compiler:
                 self.emit("try:")
                 self.emit(f"    {t} = {a} {op} {b}", pos)
                 self.emit(f"except TypeError: {t} = {helper}({a}, {b})", pos)
-            self._bool_atoms.add(t)
+            self.bool_atoms.add(t)
             return t
         if op in ("==", "!="):
             self.emit(f"{t} = {_eq_expr(op, a, b)}")
-            self._bool_atoms.add(t)
+            self.bool_atoms.add(t)
             return t
         if op == "%" and b_int is not None and b_int > 0:
             self.emit(f"{t} = {a} % {b} if type({a}) is int and {a} >= 0 else _rem({a}, {b})", pos)
@@ -749,8 +736,8 @@ class Compiler:
         b = self.expr(n.rhs)
         self.emit(f"{t} = {b}")
         self.f.ind -= 1
-        if a in self._bool_atoms and b in self._bool_atoms:
-            self._bool_atoms.add(t)
+        if a in self.bool_atoms and b in self.bool_atoms:
+            self.bool_atoms.add(t)
         return t
 
     def x_CondExpr(self, n: A.CondExpr) -> str:
@@ -862,7 +849,7 @@ class Compiler:
     def compile_module(self, name: str, text: str) -> str:
         src = SourceFile(name, text)
         tree = parse(src)
-        saved = (self.f, self.scope, self.loops, self._bool_atoms.copy())
+        saved = (self.f, self.scope, self.loops)
         self.module_stack.append(name)
         self.nfunc += 1
         fn = f"_mod{self.nfunc}"
@@ -879,7 +866,7 @@ class Compiler:
         self.module_defs.append(self.f)
         self.module_fn[name] = fn
         self.module_stack.pop()
-        self.f, self.scope, self.loops, _ = saved
+        self.f, self.scope, self.loops = saved
         return fn
 
     def x_FuncLit(self, n: A.FuncLit) -> str:

@@ -12,11 +12,13 @@ passed through untouched so host objects can travel through scripts).
 from __future__ import annotations
 
 import datetime as _dt
+import types as _types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .values import (
+    BuiltinFunction,
     Char,
     ImmutableArray,
     ImmutableMap,
@@ -81,8 +83,10 @@ def from_python(obj: Any) -> Any:
         return bytes(obj)
     if t is Char or t is TError or t is Time or t is ImmutableArray or t is ImmutableMap:
         return obj
-    if callable(obj) and not isinstance(obj, UserFunction) and not hasattr(obj, "__code__"):
-        return obj
+    if isinstance(obj, _types.FunctionType) and obj.__code__.co_filename.startswith("<tengo-"):
+        return obj  # a compiled Tengo function travelling through the host
+    if callable(obj) and not isinstance(obj, (UserFunction, BuiltinFunction, type)):
+        return UserFunction(getattr(obj, "__name__", "host"), obj)
     return obj
 
 
@@ -100,7 +104,7 @@ def host_module(name: str, members: Any) -> Any:
         return members
     out: dict[str, Any] = {}
     for k, v in members.items():
-        if isinstance(v, UserFunction) or type(v).__name__ == "function" and hasattr(v, "_tengo"):
+        if isinstance(v, UserFunction):
             out[k] = v
         elif callable(v) and not isinstance(v, type):
             out[k] = UserFunction(f"{name}.{k}", v)

@@ -4,20 +4,15 @@ returned as Tengo error values)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from .. import ops
 from ..builtins import _to_float, _to_int
 from ..errors import TengoRuntimeError
-from ..values import Char, ImmutableMap, TError, Time, UserFunction, str_len, to_plain_str
+from ..values import ImmutableMap, TError, UserFunction, str_len, to_plain_str
 from ..values import type_name as _tn
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")
-
-
-class ArgError(TengoRuntimeError):
-    pass
 
 
 def wrong_args(fn: str) -> TengoRuntimeError:
@@ -40,7 +35,7 @@ def arg_str(fn: str, args: tuple, i: int) -> str:
 
 def arg_int(fn: str, args: tuple, i: int) -> int:
     v = _to_int(args[i])
-    if type(v) is not int or type(args[i]) is str and v is None:
+    if type(v) is not int:
         raise bad_arg(fn, i, "int(compatible)", args[i])
     return v
 
@@ -66,10 +61,12 @@ def check_str(s: str) -> str:
 
 
 def go_error(msg: str) -> TError:
+    """A Go ``error`` returned to the script as an error value (upstream's wrapError)."""
     return TError(msg)
 
 
 def module(name: str, funcs: dict[str, Any]) -> ImmutableMap:
+    """Builds a module value; Python callables become user functions."""
     out: dict[str, Any] = {}
     for k, v in funcs.items():
         out[k] = UserFunction(f"{k}", v) if callable(v) and not isinstance(v, UserFunction) else v
@@ -81,7 +78,3 @@ def nargs(fn: str, args: tuple, lo: int, hi: int | None = None) -> bool:
     if len(args) < lo or len(args) > (lo if hi is None else hi):
         raise wrong_args(fn)
     return True
-
-
-Fn = Callable[..., Any]
-__all__ = ["Char", "Time", "module"]

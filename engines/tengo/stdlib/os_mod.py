@@ -12,8 +12,8 @@ import os
 import subprocess
 from typing import Any
 
-from ..values import ImmutableMap, UserFunction, bytes_to_str
-from ._util import arg_int, arg_str, check_str, go_error, module, nargs
+from ..values import ImmutableMap, UserFunction
+from ._util import arg_str, check_str, go_error, module, nargs
 
 
 def _allowed(policy: Any, what: str, arg: Any) -> bool:
@@ -130,6 +130,17 @@ def make_module(policy: Any = None) -> ImmutableMap:
             {"name": os.path.basename(path), "size": st.st_size, "directory": os.path.isdir(path)}
         )
 
+    def remove(*a: Any) -> Any:
+        nargs("remove", a, 1)
+        path = arg_str("remove", a, 0)
+        if not _allowed(policy, "write", path):
+            return go_error(f"remove {path}: permission denied")
+        try:
+            os.remove(path)
+        except OSError as e:
+            return go_error(str(e))
+        return True
+
     return module(
         "os",
         {
@@ -140,16 +151,8 @@ def make_module(policy: Any = None) -> ImmutableMap:
             "open": open_,
             "exec": exec_,
             "stat": stat,
-            "remove": lambda *a: (
-                os.remove(arg_str("remove", a, 0))
-                if _allowed(policy, "write", a[0])
-                else go_error("permission denied")
-            ),
+            "remove": remove,
             "getpid": lambda *a: os.getpid(),
-            "exit": lambda *a: (_ for _ in ()).throw(SystemExit(arg_int("exit", a, 0))),
             "hostname": lambda *a: os.uname().nodename,
         },
     )
-
-
-_unused = bytes_to_str

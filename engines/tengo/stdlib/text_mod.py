@@ -4,14 +4,13 @@ are byte offsets like Go's)."""
 
 from __future__ import annotations
 
-import re as _pyre
 from typing import Any
 
 import re2
 
 from ..values import ImmutableMap, UserFunction, format_float, go_quote, str_to_bytes
 from ..values import bytes_to_str as _b2s
-from ._util import arg_bool, arg_float, arg_int, arg_str, check_str, go_error, module, nargs
+from ._util import arg_float, arg_int, arg_str, bad_arg, check_str, go_error, module, nargs
 
 
 def _s(fn: str, args: tuple, i: int) -> str:
@@ -322,8 +321,6 @@ def _join(*args: Any) -> Any:
     if type(arr) is ImmutableArray:
         arr = arr.value
     if type(arr) is not list:
-        from ._util import bad_arg
-
         raise bad_arg("join", 0, "array", arr)
     parts = [_s("join", tuple(arr), i) for i in range(len(arr))]
     return check_str(_s("join", args, 1).join(parts))
@@ -487,6 +484,26 @@ def _unquote(*args: Any) -> Any:
         return go_error("invalid syntax")
 
 
+def _split_n(name: str, after: bool) -> Any:
+    def f(*a: Any) -> Any:
+        nargs(name, a, 3)
+        return _go_split(_s(name, a, 0), _s(name, a, 1), arg_int(name, a, 2), after)
+
+    return f
+
+
+def _format_bool(*a: Any) -> Any:
+    nargs("format_bool", a, 1)
+    if type(a[0]) is not bool:
+        raise bad_arg("format_bool", 0, "bool", a[0])
+    return "true" if a[0] else "false"
+
+
+def _itoa(*a: Any) -> Any:
+    nargs("itoa", a, 1)
+    return str(arg_int("itoa", a, 0))
+
+
 MODULE = module(
     "text",
     {
@@ -513,14 +530,8 @@ MODULE = module(
         "substr": _substr,
         "split": _ss("split", lambda a, b: _go_split(a, b, -1, False)),
         "split_after": _ss("split_after", lambda a, b: _go_split(a, b, -1, True)),
-        "split_after_n": lambda *a: (
-            nargs("split_after_n", a, 3),
-            _go_split(_s("s", a, 0), _s("s", a, 1), arg_int("s", a, 2), True),
-        )[1],
-        "split_n": lambda *a: (
-            nargs("split_n", a, 3),
-            _go_split(_s("s", a, 0), _s("s", a, 1), arg_int("s", a, 2), False),
-        )[1],
+        "split_after_n": _split_n("split_after_n", True),
+        "split_n": _split_n("split_n", False),
         "title": _s1("title", _title),
         "to_lower": _s1("to_lower", str.lower),
         "to_title": _s1("to_title", str.upper),
@@ -534,18 +545,10 @@ MODULE = module(
         "trim_space": _s1("trim_space", lambda a: a.strip(" \t\n\r\v\f\x85\xa0")),
         "trim_suffix": _trim("trim_suffix", "suffix"),
         "atoi": _atoi,
-        "format_bool": lambda *a: (
-            (nargs("format_bool", a, 1), "true" if a[0] is True else "false")[1]
-            if type(a[0]) is bool
-            else (_ for _ in ()).throw(
-                __import__("engines.tengo.stdlib._util", fromlist=["x"]).bad_arg(
-                    "format_bool", 0, "bool", a[0]
-                )
-            )
-        ),
+        "format_bool": _format_bool,
         "format_float": _format_float,
         "format_int": _format_int,
-        "itoa": lambda *a: (nargs("itoa", a, 1), str(arg_int("itoa", a, 0)))[1],
+        "itoa": _itoa,
         "parse_bool": _parse_bool,
         "parse_float": _parse_float_fn,
         "parse_int": _parse_int_fn,
@@ -553,5 +556,3 @@ MODULE = module(
         "unquote": _unquote,
     },
 )
-
-_unused = (_pyre, arg_bool)
