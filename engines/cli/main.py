@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--state-db", metavar="FILE", help="SQLite file for state (':memory:' for none)"
     )
+    run.add_argument(
+        "--replay",
+        metavar="RUN_ID|FILE",
+        help="re-run offline with the LLM answers, tool results and times recorded in a run",
+    )
 
     new = commands.add_parser("new", help="create a spell folder from a template")
     new.add_argument("name")
@@ -74,9 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("--param", action="append", default=[], metavar="K=V")
     debug.add_argument("--params", metavar="FILE")
 
+    from engines.cli.config_cmds import add_config_parsers
     from engines.cli.runs import add_runs_parser
 
     add_runs_parser(commands)
+    add_config_parsers(commands)
 
     tengo = commands.add_parser("tengo", help="run a plain Tengo script like the `tengo` command")
     tengo.add_argument("file")
@@ -99,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         "dap": cmd_dap,
         "debug": cmd_debug,
         "runs": cmd_runs,
+        "keys": cmd_keys,
+        "config": cmd_config,
     }[args.command]
     try:
         return int(handler(args))
@@ -136,6 +145,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     }
     if args.state_db:
         launch["stateDb"] = args.state_db
+    if args.replay:
+        launch["replay"] = args.replay
     with HostRun(sink) as run:
         problem = run.launch(launch)
         if problem is not None:
@@ -154,7 +165,11 @@ def print_error(error: dict[str, Any]) -> None:
     where = display_path(error.get("file"))
     if where and error.get("line"):
         where = f"{where}:{error['line']}"
-    label = "limit exceeded" if error.get("kind") == "limit" else "error"
+    label = (
+        "limit exceeded"
+        if error.get("kind") == "limit" and error.get("limit") != "replay"
+        else "error"
+    )
     print(f"{label}: {where + ': ' if where else ''}{error.get('message')}", file=sys.stderr)
     if error.get("traceback"):
         print("stack traceback:\n" + error["traceback"], file=sys.stderr)
@@ -235,6 +250,18 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from engines.cli.runs import handle_runs
 
     return handle_runs(args)
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from engines.cli.config_cmds import handle_keys
+
+    return handle_keys(args)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from engines.cli.config_cmds import handle_config
+
+    return handle_config(args)
 
 
 def cmd_tengo(args: argparse.Namespace) -> int:

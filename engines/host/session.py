@@ -82,6 +82,8 @@ class RunSession:
             ctx.limits.memory = min(ctx.limits.memory, limits["memory"])
         if isinstance(limits.get("instructions"), int) and limits["instructions"] > 0:
             ctx.limits.instructions = limits["instructions"]
+        if args.get("replay"):
+            ctx.replay = _recording(str(args["replay"]), args.get("runsDb"))
         debug = None if args.get("noDebug") else debugger
         if debug is not None:
             debug.clock_shift = ctx.shift_start
@@ -148,3 +150,23 @@ def _sinks_for(ctx: Any, spell: Any, args: dict[str, Any], writer: MessageWriter
         sinks.append(live)
     sinks.append(DapTelemetrySink(writer))
     return sinks
+
+
+def _recording(source: str, runs_db: str | None) -> Any:
+    """A recording from a JSONL file of records, or from a run in the run store."""
+    from pathlib import Path
+
+    from engines.replay import Recording
+
+    path = Path(source)
+    if path.is_file():
+        return Recording.from_jsonl(path)
+    from engines.store.runs import RunLookupError, RunStore
+
+    store = RunStore(runs_db)
+    try:
+        info = store.get_run(source)
+    except RunLookupError as exc:
+        raise SessionError(f"cannot replay {source!r}: {exc}") from None
+    records = [r.to_dict() for r in store.records(info.id, kinds=["recorded"])]
+    return Recording.from_records(records, f"run {info.id}")
