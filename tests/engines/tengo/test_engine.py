@@ -102,3 +102,73 @@ def test_cli(tmp_path, capsys) -> None:
     out, err = capsys.readouterr()
     assert out == "hi 1\n"
     assert err == "Runtime Error: index out of bounds\n\tat s.tengo:5:1\n"
+
+
+def test_for_continue_runs_post_statement() -> None:
+    src = "out := 0; for i := 0; i < 10; i++ { if i % 2 == 0 { continue }; out += i }"
+    assert run_script(src)["out"] == 25
+
+
+def test_for_in_closures_in_function_capture_each_iteration() -> None:
+    src = """
+    out := func() {
+        fns := []
+        for k, v in [10, 20, 30] { fns = append(fns, func() { return k + v }) }
+        return [fns[0](), fns[1](), fns[2]()]
+    }()
+    """
+    assert run_script(src)["out"] == [10, 21, 32]
+
+
+def test_source_module_and_export_freezes_one_level() -> None:
+    g = run_script(
+        'm := import("m"); out := [m.x, is_immutable_map(m), is_array(m.arr)]',
+        modules={"m": "export {x: 1 + 1, arr: [1, 2]}"},
+        stdlib=False,
+    )
+    assert g["out"] == [2, True, True]
+
+
+def test_error_inside_module_reports_module_file() -> None:
+    with pytest.raises(TengoRuntimeError) as ei:
+        run_script(
+            'f := import("m")\nf()',
+            "main.tengo",
+            modules={"m": 'export func() {\n  return 1 + "x" - 1\n}'},
+            stdlib=False,
+        )
+    assert [str(f) for f in ei.value.frames] == ["m:2:10", "main.tengo:2:1"]
+
+
+def test_strings_are_utf8_bytes_for_len_and_slices() -> None:
+    g = run_script('s := "héllo"; out := [len(s), s[1:3], string(s[1])]')
+    assert g["out"] == [6, "é", "é"]
+
+
+def test_immutable_values_reject_assignment() -> None:
+    with pytest.raises(TengoRuntimeError, match="not index-assignable: immutable-array"):
+        run_script("a := immutable([1, 2]); a[0] = 3")
+
+
+def test_wrong_argument_count_message() -> None:
+    with pytest.raises(TengoRuntimeError, match=r"want=2, got=1"):
+        run_script("f := func(a, b) { return a }; f(1)")
+
+
+def test_not_callable_message() -> None:
+    with pytest.raises(TengoRuntimeError, match="not callable: string"):
+        run_script('x := "s"; x()')
+
+
+def test_os_policy_blocks_reads(tmp_path) -> None:
+    class Policy:
+        def allow_read(self, path: str) -> bool:
+            return False
+
+    p = tmp_path / "f.txt"
+    p.write_text("secret")
+    g = run_script(
+        f'os := import("os"); out := os.read_file({str(p)!r})'.replace("'", '"'),
+        os_policy=Policy(),
+    )
+    assert to_python(g["out"]).value.endswith("permission denied")
