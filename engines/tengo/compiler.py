@@ -92,6 +92,7 @@ class CompileOptions:
         line_hook: bool = False,
         count_allocs: bool = False,
         max_string_len: int | None = None,
+        length_limits: bool = False,
     ) -> None:
         self.predeclared = predeclared or []
         # .get(name) -> ("source", text) | ("value", tengo value) | None
@@ -99,6 +100,9 @@ class CompileOptions:
         self.line_hook = line_hook
         self.count_allocs = count_allocs
         self.max_string_len = max_string_len
+        # string/bytes size limits are in force: concatenations must go
+        # through the checking helper
+        self.length_limits = length_limits
 
 
 class CompiledUnit:
@@ -372,6 +376,8 @@ class Compiler:
         if found is None or found.kind == "builtin":
             raise self.error(node, f"unresolved reference '{name}'")
         sym = found
+        if op == "=" and not sels and self._append_in_place(node, sym, rhs[0]):
+            return
         if op != "=":
             cur = self.expr(lhs[0])
             if not _is_simple(rhs[0]) and not cur.startswith("_t"):
@@ -398,6 +404,39 @@ class Compiler:
                 self.emit(f"_set_index({root}, {k}, {value})", node.pos)
         else:
             self.emit(f"_set_sel({root}, ({', '.join(sel_atoms)},), {value})", node.pos)
+
+    def _append_in_place(self, node: A.Node, sym: Sym, rhs: A.Node) -> bool:
+        """``x = append(x, ...)``: grow the list in place when nothing else
+        refers to it (CPython reference count), keeping upstream's semantics
+        (a new array value) while making repeated appends amortised O(1)."""
+        if not (
+            isinstance(rhs, A.CallExpr)
+            and not rhs.ellipsis
+            and len(rhs.args) >= 2
+            and isinstance(rhs.func, A.Ident)
+            and isinstance(rhs.args[0], A.Ident)
+            and rhs.args[0].name == sym.name
+            and not sym.boxed
+            and sym.kind != "builtin"
+        ):
+            return False
+        fn = self.resolve(rhs.func.name)
+        if fn is None or fn.kind != "builtin" or fn.name != "append":
+            return False
+        if self.resolve(rhs.args[0].name) is not sym:
+            return False
+        items = [self.expr(a) for a in rhs.args[1:]]
+        self.count_alloc(rhs.pos, "None")
+        x = sym.py
+        if sym.fctx is not self.f:
+            self.f.nonlocals.add(x)
+        # 2 references: the variable and getrefcount's argument
+        grow = (
+            f"{x}.append({items[0]})" if len(items) == 1 else f"{x}.extend(({', '.join(items)},))"
+        )
+        self.emit(f"if type({x}) is list and _refcount({x}) == 2: {grow}")
+        self.emit(f"else: {x} = _b_append({x}, {', '.join(items)})", rhs.pos)
+        return True
 
     def _note_global(self, sym: Sym) -> None:
         if sym.kind == "global":
@@ -677,10 +716,14 @@ class Compiler:
                 check = f"{t} < {_MIN}" if b_int >= 0 else f"{t} > {_MAX}"
             else:
                 check = f"not {_MIN} <= {t} <= {_MAX}"
+                if op == "+" and not self.opts.length_limits:
+                    # str/list/bytes concatenation is already right: skip the
+                    # range check for it instead of failing into the helper
+                    check = f"type({t}) is int and {check}"
             # Python's own operator is right for int/float/str/list/bytes; other
             # operand types raise TypeError and take upstream's rules in the
-            # helper.  A non-int result makes the int64 range check raise
-            # TypeError too, which also sends it to the helper.
+            # helper.  A non-number result (e.g. Python's "ab" * 2) makes the
+            # int64 range check raise TypeError too, which also sends it there.
             self.emit("try:")
             self.f.ind += 1
             self.emit(f"{t} = {a} {op} {b}", pos)

@@ -86,6 +86,7 @@ def _namespace(unit: CompiledUnit) -> dict[str, Any]:
         "_iter_keys": ops.iter_keys,
         "_immutable": ops.immutable,
         "_TError": TError,
+        "_refcount": sys.getrefcount,
     }
     for name, fn in BUILTINS.items():
         ns["_b_" + name] = fn
@@ -270,6 +271,7 @@ def compile_script(
         line_hook=line_hook is not None,
         count_allocs=limits.max_allocs >= 0,
         max_string_len=limits.max_string_len if limits.max_string_len < 2147483647 else None,
+        length_limits=limits.max_string_len < 2147483647 or limits.max_bytes_len < 2147483647,
     )
     unit = compile_program(SourceFile(file_name, source), opts)
     return CompiledScript(unit, dict(globals or {}), limits, line_hook)

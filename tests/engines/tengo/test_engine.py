@@ -172,3 +172,22 @@ def test_os_policy_blocks_reads(tmp_path) -> None:
         os_policy=Policy(),
     )
     assert to_python(g["out"]).value.endswith("permission denied")
+
+
+def test_append_in_place_keeps_array_value_semantics() -> None:
+    src = """
+    a := [1]; b := a; a = append(a, 2); c := [a]; a = append(a, 3)
+    f := func() { a = append(a, 4, 5) }
+    f()
+    big := []
+    for i := 0; i < 50000; i++ { big = append(big, i) }
+    out := [b, c, a, len(big)]
+    """
+    assert run_script(src)["out"] == [[1], [[1, 2]], [1, 2, 3, 4, 5], 50000]
+
+
+def test_string_concatenation_and_repetition() -> None:
+    g = run_script('s := ""; x := "ab"; for i := 0; i < 3; i++ { s += x }; out := s + 1')
+    assert g["out"] == "ababab1"
+    with pytest.raises(TengoRuntimeError, match="invalid operation: string \\* int"):
+        run_script('x := "ab"; y := x * 2')
