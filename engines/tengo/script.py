@@ -174,13 +174,21 @@ class CompiledScript:
             ns["_alloc_call"] = counter.call
         ns["_line_hook"] = self.line_hook or (lambda f, line: None)
         exec(self.code, ns)
-        main = ns["_main"]
+        return self._invoke(ns["_main"], dict(self.globals))
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        """Calls a Tengo function value (e.g. a callback a script handed to a
+        host function) with Tengo-value arguments, translating errors like
+        :meth:`run` does."""
+        return self._invoke(fn, *args)
+
+    def _invoke(self, fn: Any, *args: Any) -> Any:
         ops.set_limits(self.limits.max_string_len, self.limits.max_bytes_len)
         depth = _stack_depth()
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 200))
         try:
-            return main(dict(self.globals))
+            return fn(*args)
         except TengoError as e:
             if isinstance(e, TengoRuntimeError) and not e.frames:
                 e.frames = _frames(e)

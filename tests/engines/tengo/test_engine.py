@@ -191,3 +191,16 @@ def test_string_concatenation_and_repetition() -> None:
     assert g["out"] == "ababab1"
     with pytest.raises(TengoRuntimeError, match="invalid operation: string \\* int"):
         run_script('x := "ab"; y := x * 2')
+
+
+def test_host_can_call_back_into_script_functions() -> None:
+    saved = []
+    script = compile_script(
+        'h := import("h"); h.register(func(x) { return x * 2 }); h.register(func(x) { return x + "" })',
+        modules={"h": {"register": lambda f: saved.append(f)}},
+        stdlib=False,
+    )
+    script.run()
+    assert script.call(saved[0], 21) == 42
+    with pytest.raises(TengoRuntimeError, match="invalid operation: int \\+ string"):
+        script.call(saved[1], 1)

@@ -1,0 +1,326 @@
+"""Shared pieces of the Tengo-to-Python compiler: options, result type,
+symbol/scope/function bookkeeping, line emission and helpers that reason about
+"atoms" (the Python expressions naming already-computed values)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ast as A
+from .errors import Frame, TengoCompileError
+from .scanner import SourceFile
+
+BUILTIN_NAMES = (
+    "len", "copy", "append", "delete", "splice", "string", "int", "bool", "float", "char",
+    "bytes", "time", "is_int", "is_float", "is_string", "is_bool", "is_char", "is_bytes",
+    "is_array", "is_immutable_array", "is_map", "is_immutable_map", "is_iterable", "is_time",
+    "is_error", "is_undefined", "is_function", "is_callable", "type_name", "format", "range",
+    "freeze",
+)  # fmt: skip
+
+_MAX = "9223372036854775807"
+_MIN = "-9223372036854775808"
+_SPAN = "18446744073709551616"
+
+_HELPERS = {
+    "+": "_add", "-": "_sub", "*": "_mul", "<": "_lt", ">": "_gt", "<=": "_le", ">=": "_ge",
+    "/": "_quo", "%": "_rem",
+}  # fmt: skip
+
+_COMPOUND = {
+    "+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "&=": "&", "|=": "|",
+    "^=": "^", "<<=": "<<", ">>=": ">>", "&^=": "&^",
+}  # fmt: skip
+
+
+@dataclass(eq=False)
+class Sym:
+    name: str
+    py: str
+    kind: str  # "global" | "local" | "builtin"
+    fctx: FuncCtx | None
+    key: int = 0
+    boxed: bool = False
+
+
+@dataclass(eq=False)
+class Scope:
+    parent: Scope | None
+    fctx: FuncCtx | None
+    syms: dict[str, Sym] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class FuncCtx:
+    parent: FuncCtx | None
+    src: SourceFile
+    kind: str  # "main" | "module" | "func"
+    lines: list[tuple[int, str, SourceFile | None, int | None]] = field(default_factory=list)
+    ind: int = 1
+    ntemp: int = 0
+    loop_depth: int = 0
+    nonlocals: set[str] = field(default_factory=set)
+    box_params: set[str] = field(default_factory=set)
+
+
+class CompileOptions:
+    def __init__(
+        self,
+        predeclared: list[str] | None = None,
+        modules: Any = None,
+        line_hook: bool = False,
+        count_allocs: bool = False,
+        max_string_len: int | None = None,
+        length_limits: bool = False,
+    ) -> None:
+        self.predeclared = predeclared or []
+        # .get(name) -> ("source", text) | ("value", tengo value) | None
+        self.modules: Any = modules or {}
+        self.line_hook = line_hook
+        self.count_allocs = count_allocs
+        self.max_string_len = max_string_len
+        # string/bytes size limits are in force: concatenations must go
+        # through the checking helper
+        self.length_limits = length_limits
+
+
+class CompiledUnit:
+    """Result of compilation: Python source plus the tables needed to run it."""
+
+    def __init__(self, source: str, line_map: list, consts: dict[str, Any], fn_info: dict) -> None:
+        self.source = source
+        self.line_map = line_map  # index = generated line number
+        self.consts = consts
+        self.fn_info = fn_info  # python function name -> (nparams, varargs)
+        self.global_names: list[str] = []
+
+
+def _has_continue(node: Any) -> bool:
+    """True if ``node`` contains a ``continue`` bound to the enclosing loop."""
+    if isinstance(node, A.BranchStmt):
+        return node.tok == "continue"
+    if isinstance(node, (A.ForStmt, A.ForInStmt, A.FuncLit)):
+        return False
+    if isinstance(node, A.BlockStmt):
+        return any(_has_continue(s) for s in node.stmts)
+    if isinstance(node, A.IfStmt):
+        return _has_continue(node.body) or (node.else_ is not None and _has_continue(node.else_))
+    return False
+
+
+def _may_change_vars(node: Any) -> bool:
+    """True if evaluating ``node`` could assign variables (only calls can), so
+    a variable read before it must be copied to keep upstream's order."""
+    if isinstance(node, (A.CallExpr, A.ImportExpr)):
+        return True
+    if isinstance(node, A.FuncLit):
+        return False
+    for value in vars(node).values():
+        if isinstance(value, A.Node) and _may_change_vars(value):
+            return True
+        if isinstance(value, list) and any(
+            isinstance(v, A.Node) and _may_change_vars(v) for v in value
+        ):
+            return True
+    return False
+
+
+def _int_atom(a: str) -> int | None:
+    if a and (a[0].isdigit() or (a[0] == "-" and a[1:].isdigit())):
+        try:
+            return int(a)
+        except ValueError:
+            return None
+    return None
+
+
+def _eq_expr(op: str, a: str, b: str) -> str:
+    """Python expression for Tengo ``a == b`` / ``a != b`` on two atoms."""
+    neg = op == "!="
+    a_int = _int_atom(a)
+    b_int = _int_atom(b)
+    if a_int is not None or b_int is not None:
+        x, k = (b, a) if a_int is not None else (a, b)
+        kv = _int_atom(k)
+        # Python's == agrees with upstream for every type except that
+        # False == 0 and True == 1; Char.__eq__ compares with ints.
+        test = f"{x} == {k}"
+        if kv in (0, 1):
+            test += f" and {x} is not {'False' if kv == 0 else 'True'}"
+        return f"not ({test})" if neg else test
+    if _is_str_atom(a) or _is_str_atom(b):
+        return f"{a} {op} {b}"
+    if a == "None" or b == "None":
+        return f"{a} is {'not ' if neg else ''}{b}"
+    return f"{'not ' if neg else ''}_eq({a}, {b})"
+
+
+def _is_float_atom(a: str) -> bool:
+    try:
+        float(a)
+    except ValueError:
+        return False
+    return _int_atom(a) is None
+
+
+def _py_arith_ok(a: str) -> bool:
+    """False for literal operands where Python's operators disagree with
+    Tengo's (bools act as ints in Python, undefined is None)."""
+    return a not in ("True", "False", "None")
+
+
+def _is_str_atom(a: str) -> bool:
+    return len(a) >= 2 and a[0] in "'\"" and a[-1] == a[0]
+
+
+class CodegenBase:
+    """State and emission helpers shared by the expression and statement compilers."""
+
+    def __init__(self, opts: CompileOptions, boxed_keys: set[int] | None = None) -> None:
+        self.opts = opts
+        self.boxed_keys = boxed_keys or set()
+        self.found_boxed: set[int] = set()
+        self.consts: dict[str, Any] = {}
+        self._const_ids: dict[tuple, str] = {}
+        self.fn_info: dict[str, tuple[int, bool]] = {}
+        self.nfunc = 0
+        self.nsym = 0
+        self.module_defs: list[FuncCtx] = []
+        self.module_fn: dict[str, str] = {}
+        self.module_stack: list[str] = []
+        self.f: FuncCtx
+        self.scope: Scope
+        self.loops: list[int] = []
+        # temporaries known to hold a Python bool (comparison results)
+        self.bool_atoms: set[str] = set()
+        # (tengo name, python name) of every global defined in main
+        self.global_syms: list[tuple[str, str]] = []
+
+    # --- helpers --------------------------------------------------------------
+
+    def error(self, node: A.Node, msg: str) -> TengoCompileError:
+        src = self.f.src
+        line, col = src.line_col(node.pos)
+        return TengoCompileError(msg, [Frame(src.name, line, col)])
+
+    def emit(self, text: str, pos: int | None = None) -> None:
+        f = self.f
+        f.lines.append((f.ind, text, f.src if pos is not None else None, pos))
+
+    @property
+    def hot(self) -> bool:
+        """True where code may run many times (functions and loop bodies)."""
+        return self.f.kind == "func" or self.f.loop_depth > 0
+
+    def count_alloc(self, pos: int, callee: str | None = None) -> None:
+        """Allocation accounting as upstream's VM does it (only when a limit
+        is set, so normal code carries no cost): one unit per operation that
+        creates an object; calls count unless they go to a compiled function."""
+        if not self.opts.count_allocs:
+            return
+        if callee is None:
+            self.emit("_alloc()", pos)
+        else:
+            self.emit(f"_alloc_call({callee})", pos)
+
+    def tmp(self) -> str:
+        self.f.ntemp += 1
+        return f"_t{self.f.ntemp}"
+
+    def const(self, value: Any, key: tuple) -> str:
+        name = self._const_ids.get(key)
+        if name is None:
+            name = f"_k{len(self.consts)}"
+            self.consts[name] = value
+            self._const_ids[key] = name
+        return name
+
+    # --- symbols ----------------------------------------------------------------
+
+    def push_scope(self, fctx: FuncCtx | None = None) -> None:
+        self.scope = Scope(self.scope, fctx if fctx is not None else self.f)
+
+    def pop_scope(self) -> None:
+        assert self.scope.parent is not None
+        self.scope = self.scope.parent
+
+    def define(self, name: str) -> Sym:
+        self.nsym += 1
+        py = f"{name}_{self.nsym}"
+        kind = "global" if self.f.kind == "main" else "local"
+        sym = Sym(name, py, kind, self.f, self.nsym)
+        if kind == "local" and self.f.loop_depth > 0 and self.nsym in self.boxed_keys:
+            sym.boxed = True
+        self.scope.syms[name] = sym
+        return sym
+
+    def resolve(self, name: str) -> Sym | None:
+        s: Scope | None = self.scope
+        while s is not None:
+            sym = s.syms.get(name)
+            if sym is not None:
+                if sym.fctx is not None and sym.fctx is not self.f:
+                    self._capture(sym)
+                return sym
+            s = s.parent
+        return None
+
+    def _capture(self, sym: Sym) -> None:
+        if sym.kind == "local" and sym.fctx is not None and sym.fctx.loop_depth > 0:
+            # possibly defined in a loop; remember for the second pass
+            self.found_boxed.add(sym.key)
+        if sym.boxed:
+            f: FuncCtx | None = self.f
+            while f is not None and f is not sym.fctx:
+                f.box_params.add(sym.py)
+                f = f.parent
+
+    def read_sym(self, sym: Sym) -> str:
+        if sym.kind == "builtin":
+            return f"_bv_{sym.name}"
+        if sym.boxed:
+            t = self.tmp()
+            self.emit(f"{t} = {sym.py}[0]")
+            return t
+        return sym.py
+
+    def write_sym(self, sym: Sym, value: str, define: bool = False) -> None:
+        if sym.boxed:
+            if define:
+                self.emit(f"{sym.py} = [{value}]")
+            else:
+                self.emit(f"{sym.py}[0] = {value}")
+            return
+        if sym.fctx is not self.f:
+            self.f.nonlocals.add(sym.py)
+        self.emit(f"{sym.py} = {value}")
+
+    def cond_atom(self, node: A.Node) -> str:
+        while isinstance(node, A.ParenExpr):
+            node = node.expr
+        if isinstance(node, A.BinaryExpr) and node.op in ("==", "!="):
+            # equality cannot fail, so it can sit in the condition itself
+            a = self.expr(node.lhs)
+            if _may_change_vars(node.rhs) and a.isidentifier() and not a.startswith("_t"):
+                t = self.tmp()
+                self.emit(f"{t} = {a}")
+                a = t
+            b = self.expr(node.rhs)
+            return f"({_eq_expr(node.op, a, b)})"
+        a = self.expr(node)
+        return self.truth(a)
+
+    def truth(self, a: str) -> str:
+        if a in ("True", "False") or a in self.bool_atoms:
+            return a
+        return f"_truthy({a})"
+
+    def expr(self, n: A.Node) -> str:
+        raise NotImplementedError  # provided by the expression compiler
+
+    def compile_module(self, name: str, text: str) -> str:
+        raise NotImplementedError  # provided by the statement compiler
+
+    def block_stmts(self, stmts: list[A.Node]) -> None:
+        raise NotImplementedError  # provided by the statement compiler
