@@ -287,6 +287,8 @@ class Compiler(ExprCompiler):
         self.push_scope()
         if n.init is not None:
             self.stmt(n.init)
+        # condition and post statement run on every iteration too
+        self._enter_loop()
         post_first = n.post is not None and _has_continue(n.body)
         flag = ""
         if post_first:
@@ -304,11 +306,10 @@ class Compiler(ExprCompiler):
         if n.cond is not None:
             c = self.cond_atom(n.cond)
             self.emit(f"if not {c}: break")
-        self._enter_loop()
         self.s_BlockStmt(n.body)
-        self._leave_loop()
         if n.post is not None and not post_first:
             self.stmt(n.post)
+        self._leave_loop()
         self.f.ind -= 1
         self.pop_scope()
 
