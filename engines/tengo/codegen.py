@@ -248,6 +248,8 @@ class CodegenBase:
     def define(self, name: str) -> Sym:
         self.nsym += 1
         py = f"{name}_{self.nsym}"
+        if not py.isidentifier():  # Go accepts a few letters Python does not
+            py = f"v_{self.nsym}"
         kind = "global" if self.f.kind == "main" else "local"
         sym = Sym(name, py, kind, self.f, self.nsym)
         if kind == "local" and self.f.loop_depth > 0 and self.nsym in self.boxed_keys:

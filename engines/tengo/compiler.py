@@ -260,20 +260,47 @@ class Compiler(ExprCompiler):
         self.emit(n.tok)
 
     def s_IfStmt(self, n: A.IfStmt) -> None:
+        # `else if` chains become `elif` where the condition needs no
+        # statements of its own, so long chains do not nest (Python allows
+        # only 100 indentation levels)
         self.push_scope()
+        scopes = 1
+        extra_ind = 0
         if n.init is not None:
             self.stmt(n.init)
         c = self.cond_atom(n.cond)
         self.emit(f"if {c}:")
-        self.f.ind += 1
-        self.s_BlockStmt(n.body)
-        self.f.ind -= 1
-        if n.else_ is not None:
+        while True:
+            self.f.ind += 1
+            self.s_BlockStmt(n.body)
+            self.f.ind -= 1
+            els = n.else_
+            if els is None:
+                break
+            if isinstance(els, A.IfStmt) and els.init is None:
+                self.push_scope()
+                scopes += 1
+                mark = len(self.f.lines)
+                self.f.ind += 1
+                c = self.cond_atom(els.cond)
+                self.f.ind -= 1
+                if len(self.f.lines) == mark:
+                    self.emit(f"elif {c}:")
+                else:
+                    self.f.lines.insert(mark, (self.f.ind, "else:", None, None))
+                    self.f.ind += 1
+                    extra_ind += 1
+                    self.emit(f"if {c}:")
+                n = els
+                continue
             self.emit("else:")
             self.f.ind += 1
-            self.stmt(n.else_)
+            self.stmt(els)
             self.f.ind -= 1
-        self.pop_scope()
+            break
+        self.f.ind -= extra_ind
+        for _ in range(scopes):
+            self.pop_scope()
 
     def _enter_loop(self) -> None:
         self.f.loop_depth += 1

@@ -204,3 +204,10 @@ def test_host_can_call_back_into_script_functions() -> None:
     assert script.call(saved[0], 21) == 42
     with pytest.raises(TengoRuntimeError, match="invalid operation: int \\+ string"):
         script.call(saved[1], 1)
+
+
+def test_long_else_if_chains_compile() -> None:
+    chain = "".join(f" else if x == {i} {{ return {i} }}" for i in range(1, 300))
+    src = f"f := func(x) {{ if x == 0 {{ return 0 }}{chain} else {{ return -1 }} }}\n"
+    src += "out := [f(0), f(150), f(299), f(1000)]"
+    assert run_script(src)["out"] == [0, 150, 299, -1]
