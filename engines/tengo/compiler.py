@@ -40,7 +40,8 @@ from .codegen import (
     _may_change_vars,
 )
 from .compiler_expr import ExprCompiler
-from .parser import parse
+from .errors import Frame, TengoCompileError
+from .parser import parse, recursion_headroom
 from .scanner import SourceFile
 
 __all__ = ["CompileOptions", "CompiledUnit", "Compiler", "compile_program"]
@@ -426,9 +427,14 @@ class Compiler(ExprCompiler):
 
 def compile_program(src: SourceFile, opts: CompileOptions) -> CompiledUnit:
     tree = parse(src)
-    c = Compiler(opts)
-    unit = c.compile_main(src, tree)
-    if c.found_boxed:
-        c2 = Compiler(opts, c.found_boxed)
-        unit = c2.compile_main(src, tree)
+    with recursion_headroom():
+        try:
+            c = Compiler(opts)
+            unit = c.compile_main(src, tree)
+            if c.found_boxed:
+                # second pass: box the loop variables closures captured
+                c2 = Compiler(opts, c.found_boxed)
+                unit = c2.compile_main(src, tree)
+        except RecursionError:
+            raise TengoCompileError("source too deeply nested", [Frame(src.name, 1, 1)]) from None
     return unit

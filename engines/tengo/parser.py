@@ -8,10 +8,13 @@ after more than ten errors, and the first error is reported as
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+from collections.abc import Iterator
 
 from . import ast as A
-from .errors import TengoParseError
+from .errors import Frame, TengoParseError
 from .scanner import Scanner, SourceFile, Token, unquote
 
 _BINARY_PREC = {
@@ -606,5 +609,22 @@ class Parser:
         return A.FuncLit(params, varargs, body, pos, body.end)
 
 
+@contextlib.contextmanager
+def recursion_headroom(frames: int = 20000) -> Iterator[None]:
+    """Raises Python's recursion limit while parsing/compiling deeply nested
+    source (CPython 3.11 runs these Python-level recursions without growing
+    the C stack)."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, frames))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
 def parse(src: SourceFile) -> A.File:
-    return Parser(src).parse_file()
+    with recursion_headroom():
+        try:
+            return Parser(src).parse_file()
+        except RecursionError:
+            raise TengoParseError("source too deeply nested", [Frame(src.name, 1, 1)]) from None

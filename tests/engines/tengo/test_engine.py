@@ -211,3 +211,9 @@ def test_long_else_if_chains_compile() -> None:
     src = f"f := func(x) {{ if x == 0 {{ return 0 }}{chain} else {{ return -1 }} }}\n"
     src += "out := [f(0), f(150), f(299), f(1000)]"
     assert run_script(src)["out"] == [0, 150, 299, -1]
+
+
+def test_deeply_nested_source() -> None:
+    assert run_script("out := " + " + ".join(["1"] * 3000))["out"] == 3000
+    with pytest.raises(TengoParseError, match="too deeply nested"):
+        parse_source("out := " + "(" * 50000 + "1" + ")" * 50000)
