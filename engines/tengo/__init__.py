@@ -6,8 +6,10 @@ CPython.  Public API:
 * :func:`compile_script` -> :class:`CompiledScript` (``.run()`` returns the
   globals), :func:`run_script`;
 * host modules: pass ``modules={"name": {"fn": callable, "const": value}}``
-  (callables receive and return Tengo values); :func:`host_module`,
-  :func:`user_function`;
+  (callables receive and return Tengo values; wrap plain-Python functions
+  with :func:`python_function` to convert automatically); :func:`host_module`,
+  :func:`user_function`; :meth:`CompiledScript.call` calls a script function
+  from the host;
 * conversions :func:`to_python` / :func:`from_python`;
 * errors :class:`TengoError` (``.message``, ``str()`` = upstream text),
   :class:`TengoParseError`, :class:`TengoCompileError`,
@@ -17,7 +19,14 @@ CPython.  Public API:
 from __future__ import annotations
 
 from .ast import File
-from .convert import TengoErrorValue, from_python, host_module, to_python, user_function
+from .convert import (
+    TengoErrorValue,
+    from_python,
+    host_module,
+    python_function,
+    to_python,
+    user_function,
+)
 from .errors import Frame, TengoCompileError, TengoError, TengoParseError, TengoRuntimeError
 from .parser import parse
 from .scanner import SourceFile
@@ -42,6 +51,7 @@ __all__ = [
     "from_python",
     "host_module",
     "parse_source",
+    "python_function",
     "run_script",
     "to_python",
     "user_function",

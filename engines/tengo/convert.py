@@ -114,4 +114,15 @@ def host_module(name: str, members: Any) -> Any:
 
 
 def user_function(name: str, fn: Callable[..., Any]) -> UserFunction:
+    """Exposes ``fn`` (taking and returning Tengo values) as a Tengo function."""
     return UserFunction(name, fn)
+
+
+def python_function(fn: Callable[..., Any], name: str | None = None) -> UserFunction:
+    """Exposes a plain-Python ``fn``: arguments go through :func:`to_python`,
+    the result through :func:`from_python`."""
+
+    def call(*args: Any) -> Any:
+        return from_python(fn(*(to_python(a) for a in args)))
+
+    return UserFunction(name or str(getattr(fn, "__name__", "host")), call)

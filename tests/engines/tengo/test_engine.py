@@ -217,3 +217,17 @@ def test_deeply_nested_source() -> None:
     assert run_script("out := " + " + ".join(["1"] * 3000))["out"] == 3000
     with pytest.raises(TengoParseError, match="too deeply nested"):
         parse_source("out := " + "(" * 50000 + "1" + ")" * 50000)
+
+
+def test_python_function_converts_values() -> None:
+    from engines.tengo import python_function
+
+    def merge(a: dict, b: dict) -> dict:
+        return {**a, **b, "n": len(a) + len(b)}
+
+    g = run_script(
+        'h := import("h"); out := h.merge({x: 1}, {y: [1, 2]})',
+        modules={"h": {"merge": python_function(merge)}},
+        stdlib=False,
+    )
+    assert to_python(g["out"]) == {"x": 1, "y": [1, 2], "n": 2}
