@@ -317,7 +317,129 @@ METRICS = Module(
     ),
 )
 
-API: tuple[Module, ...] = (LOG, JSON, PARAMS, SPELL, UTIL, STATE, EVENTS, HOOKS, TRACE, METRICS)
+_TOOL_NAME = _p("name:string", "A tool's name.")
+TOOLS = Module(
+    "tools",
+    "Tools an agent or a spell calls: 30+ builtins in groups (file, web, data, datetime, math, "
+    "system, feed) and the spell's own. Each call is a span `execute_tool {name}` and passes the "
+    "hooks before_tool_call and after_tool_call; arguments are checked against the tool's JSON "
+    "Schema. File, network, environment and exec tools only reach what spell.yaml permits.",
+    (
+        _f(
+            "register",
+            [
+                _TOOL_NAME,
+                _p("description:string", "One line saying what it does (an LLM reads it)."),
+                _p("parameters:object", "A JSON Schema of type object for the arguments."),
+                _p("fn:function", "Called with the arguments table; returns a JSON-able value."),
+            ],
+            "nil",
+            'Define a tool in the spell (group "spell").',
+        ),
+        _f(
+            "call",
+            [_TOOL_NAME, _p("arguments?:object", "The arguments, checked against the schema.")],
+            "any",
+            "Call a tool and return its result; a failure is an error naming the tool.",
+        ),
+        _f(
+            "list",
+            [_p("group?:string", 'Only this group, e.g. "file" or "spell".')],
+            "array",
+            "Every tool: {name, description, group, parameters, builtin}.",
+        ),
+        _f(
+            "describe",
+            [_TOOL_NAME],
+            "object",
+            "One tool: {name, description, group, parameters, builtin}.",
+        ),
+    ),
+)
+
+_REQUEST = _p(
+    "request:any",
+    "A prompt string, or a table: prompt or messages ({role, content} list), and any option.",
+)
+_OPTIONS = _p(
+    "options?:object",
+    "model (provider/model), system, temperature, max_tokens, stop, seed, timeout, tools.",
+)
+LLM = Module(
+    "llm",
+    "Language models through any provider (OpenAI, Anthropic, Gemini, Ollama, OpenAI-compatible "
+    "servers, the embedded local model), with retries, fallbacks and record/replay. Each call is "
+    "a `chat {model}` span with token and cost attributes.",
+    (
+        _f(
+            "chat",
+            [_REQUEST, _OPTIONS],
+            "object",
+            "Ask a model: {text, model, provider, finish_reason, usage {input_tokens, output_tokens}, cost, tool_calls}.",
+        ),
+        _f(
+            "complete",
+            [_p("prompt:string", "The prompt."), _OPTIONS],
+            "string",
+            "Ask a model; returns just the text.",
+        ),
+        _f(
+            "stream",
+            [
+                _REQUEST,
+                _p("on_chunk:function", "Called with each piece of text as it arrives."),
+                _OPTIONS,
+            ],
+            "object",
+            "Like chat, calling on_chunk as the answer streams in.",
+        ),
+        _f(
+            "structured",
+            [
+                _REQUEST,
+                _p("schema:object", "A JSON Schema the answer must match."),
+                _p("options?:object", "As for chat, plus retries (default 2)."),
+            ],
+            "any",
+            "Ask for JSON matching the schema; invalid answers are re-asked with the problems.",
+        ),
+        _f("providers", [], "array", "The providers: {name, kind, configured}."),
+        _f(
+            "models",
+            [_p("provider?:string", "Only this provider's models.")],
+            "array",
+            "Known models: {name, provider, context_window, input_price, output_price} (prices per token).",
+        ),
+        _f(
+            "use",
+            [_p("model:string", "provider/model, e.g. openai/gpt-4o-mini.")],
+            "nil",
+            "The default model for the rest of the run.",
+        ),
+        _f("current", [], "string", "The model calls use when none is given."),
+        _f(
+            "fallbacks",
+            [_p("models:array", "Models to try, in order, when the chosen one fails.")],
+            "nil",
+            "Set the fallback models.",
+        ),
+    ),
+)
+
+API: tuple[Module, ...] = (
+    LOG,
+    JSON,
+    PARAMS,
+    SPELL,
+    UTIL,
+    STATE,
+    EVENTS,
+    HOOKS,
+    TRACE,
+    METRICS,
+    TOOLS,
+    LLM,
+)
 
 # Globals every engine adds beside the modules (not module functions).
 GLOBALS = {"print": "Write its arguments to the run's output (an `output` record), tab-separated."}

@@ -8,9 +8,11 @@ from engines.api.basic import JsonService, LogService, ParamsService, SpellServi
 from engines.api.context import RunContext
 from engines.api.events import EventsService
 from engines.api.hooks import HooksService
+from engines.api.llm import LlmService
 from engines.api.state import StateService
 from engines.api.state_store import StateStore
 from engines.api.telemetry_services import MetricsService, TraceService
+from engines.api.tools import ToolsService
 
 
 class Services:
@@ -30,13 +32,15 @@ class Services:
         self.hooks = HooksService(ctx)
         self.trace = TraceService(ctx)
         self.metrics = MetricsService(ctx)
+        self.tools = ToolsService(ctx, trace=self.trace, hooks=self.hooks)
+        self.llm = LlmService(ctx, self.trace, self.metrics, self.hooks)
 
     def by_module(self) -> dict[str, Any]:
         return {
             name: getattr(self, name)
             for name in (
                 "log", "json", "params", "spell", "util",
-                "state", "events", "hooks", "trace", "metrics",
+                "state", "events", "hooks", "trace", "metrics", "tools", "llm",
             )
         }  # fmt: skip
 
