@@ -1,6 +1,7 @@
 """Command-line runner, like upstream's ``tengo FILE``.
 
-Runs a Tengo script with the whole stdlib available; ``fmt`` output goes to
+Runs a Tengo script with the whole stdlib available and ``import("x")``
+loading ``x.tengo`` from the script's directory; ``fmt`` output goes to
 stdout.  On error the upstream-formatted error text goes to stderr and the
 exit status is 1.
 """
@@ -25,8 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         sys.stderr.write(f"{e}\n")
         return 1
+    if source.startswith("#!"):
+        source = "//" + source[2:]  # allow a shebang line, as upstream does
     try:
-        compile_script(source, path.name).run()
+        compile_script(source, path.name, import_dir=str(path.parent)).run()
     except TengoError as e:
         sys.stdout.flush()
         sys.stderr.write(str(e) + "\n")

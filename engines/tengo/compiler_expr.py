@@ -335,15 +335,16 @@ class ExprCompiler(CodegenBase):
         mod = self.opts.modules.get(name)
         if mod is None:
             raise self.error(n, f"module '{name}' not found")
-        kind, payload = mod
-        t = self.tmp()
+        kind, payload = mod[0], mod[1]
         if kind == "value":
-            c = self.const(payload, ("m", name))
-            return c
-        if name in self.module_stack:
-            raise self.error(n, f"cyclic module import: {name}")
-        fn = self.module_fn.get(name)
+            return self.const(payload, ("m", name))
+        # file modules are known by their path, as upstream reports them
+        path = mod[2] if len(mod) > 2 else name
+        t = self.tmp()
+        if path in self.module_stack:
+            raise self.error(n, f"cyclic module import: {path}")
+        fn = self.module_fn.get(path)
         if fn is None:
-            fn = self.compile_module(name, payload)
+            fn = self.compile_module(path, payload)
         self.emit(f"{t} = {fn}()", n.pos)
         return t

@@ -10,6 +10,7 @@ by walking the traceback through the generated functions' line tables.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import sys
 import warnings
@@ -208,7 +209,9 @@ class _ModuleResolver:
 
     Standard modules are loaded only when a script imports them."""
 
-    def __init__(self, modules: dict[str, Any], stdlib: Any, os_policy: Any) -> None:
+    def __init__(
+        self, modules: dict[str, Any], stdlib: Any, os_policy: Any, import_dir: str | None = None
+    ) -> None:
         from .stdlib import ALL_MODULES
 
         self.modules = modules
@@ -219,6 +222,7 @@ class _ModuleResolver:
         else:
             self.stdlib = set(stdlib)
         self.os_policy = os_policy
+        self.import_dir = import_dir
         self._cache: dict[str, Any] = {}
 
     def get(self, name: str) -> Any:
@@ -231,7 +235,9 @@ class _ModuleResolver:
             from .stdlib import load_module
 
             mod = load_module(name, self.os_policy)
-        if mod is None:
+        if mod is None and self.import_dir is not None:
+            res = self._file_module(name)
+        elif mod is None:
             res = None
         elif isinstance(mod, str):
             res = ("source", mod)
@@ -241,6 +247,18 @@ class _ModuleResolver:
             res = ("value", host_module(name, mod))
         self._cache[name] = res
         return res
+
+    def _file_module(self, name: str) -> Any:
+        """``import("./lib")`` reads lib.tengo next to the main script (the
+        CLI's behaviour upstream); the module is named by its absolute path."""
+        assert self.import_dir is not None
+        file = name if name.endswith(".tengo") else name + ".tengo"
+        path = os.path.abspath(os.path.join(self.import_dir, file))
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+                return ("source", fh.read(), path)
+        except OSError:
+            return None
 
 
 def _stack_depth() -> int:
@@ -262,6 +280,7 @@ def compile_script(
     limits: Limits | None = None,
     os_policy: Any = None,
     line_hook: Callable[[str, int], None] | None = None,
+    import_dir: str | None = None,
 ) -> CompiledScript:
     """Parses and compiles ``source``.
 
@@ -270,9 +289,10 @@ def compile_script(
     name -> Tengo value / Python callable, see :func:`host_module`).
     ``stdlib`` selects importable standard modules (True = all).
     ``line_hook(file, line)`` if given is called before every statement.
+    ``import_dir`` enables importing ``NAME.tengo`` files from that directory.
     """
     limits = limits or Limits()
-    resolver = _ModuleResolver(modules or {}, stdlib, os_policy)
+    resolver = _ModuleResolver(modules or {}, stdlib, os_policy, import_dir)
     opts = CompileOptions(
         predeclared=list((globals or {}).keys()),
         modules=resolver,

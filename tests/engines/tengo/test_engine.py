@@ -231,3 +231,13 @@ def test_python_function_converts_values() -> None:
         stdlib=False,
     )
     assert to_python(g["out"]) == {"x": 1, "y": [1, 2], "n": 2}
+
+
+def test_cli_imports_files_next_to_script(tmp_path, capsys) -> None:
+    (tmp_path / "lib.tengo").write_text("export { double: func(x) { return x * 2 } }\n")
+    main_file = tmp_path / "main.tengo"
+    main_file.write_text(
+        '#!/usr/bin/env tengo\nfmt := import("fmt")\nfmt.println(import("./lib").double(21))\n'
+    )
+    assert main([str(main_file)]) == 0
+    assert capsys.readouterr().out == "42\n"
