@@ -9,7 +9,7 @@ SPELLBOOK := resources/spellbook
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install -q -e '.[test,local]'
 	@touch $(STAMP)
 
 setup: system-deps $(STAMP)

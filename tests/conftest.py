@@ -20,6 +20,8 @@ def llmspell_home(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # Never read or write the machine's real keyring from a test.
+    monkeypatch.setenv("LLMSPELL_NO_KEYRING", "1")
     return home
 
 
