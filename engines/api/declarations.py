@@ -426,6 +426,46 @@ LLM = Module(
     ),
 )
 
+AGENT = Module(
+    "agent",
+    "Agents: a model with a system prompt, tools and limits, run in a tool-calling loop with "
+    "conversation memory, handoffs to other agents and guardrails. Each run is an "
+    "`invoke_agent {name}` span holding its LLM and tool spans.",
+    (
+        _f(
+            "create",
+            [
+                _p(
+                    "config:object",
+                    "name, model, system, tools (names), max_iterations (8), temperature, "
+                    "memory (true, false or 'spell' to keep it across runs), handoffs (agent "
+                    "names), description, guardrails {input, output: function or JSON Schema, "
+                    "retries}.",
+                )
+            ],
+            "string",
+            "Create (or replace) an agent; returns its name.",
+        ),
+        _f(
+            "run",
+            [
+                _p("name:string", "The agent."),
+                _p("input:any", "The user's message (text or a table)."),
+            ],
+            "object",
+            "Run the tool-calling loop: {text, agent, transcript, iterations, usage}.",
+        ),
+        _f("reset", [_p("name:string", "The agent.")], "nil", "Forget the agent's conversation."),
+        _f("list", [], "array", "The agents created in this run."),
+        _f(
+            "history",
+            [_p("name:string", "The agent.")],
+            "array",
+            "The agent's remembered messages.",
+        ),
+    ),
+)
+
 API: tuple[Module, ...] = (
     LOG,
     JSON,
@@ -439,6 +479,7 @@ API: tuple[Module, ...] = (
     METRICS,
     TOOLS,
     LLM,
+    AGENT,
 )
 
 # Globals every engine adds beside the modules (not module functions).

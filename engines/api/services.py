@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engines.api.agent import AgentService
 from engines.api.basic import JsonService, LogService, ParamsService, SpellService, UtilService
 from engines.api.context import RunContext
 from engines.api.events import EventsService
@@ -34,13 +35,14 @@ class Services:
         self.metrics = MetricsService(ctx)
         self.tools = ToolsService(ctx, trace=self.trace, hooks=self.hooks)
         self.llm = LlmService(ctx, self.trace, self.metrics, self.hooks)
+        self.agent = AgentService(ctx, self.llm, self.tools, self.trace, self.hooks, self.state)
 
     def by_module(self) -> dict[str, Any]:
         return {
             name: getattr(self, name)
             for name in (
                 "log", "json", "params", "spell", "util",
-                "state", "events", "hooks", "trace", "metrics", "tools", "llm",
+                "state", "events", "hooks", "trace", "metrics", "tools", "llm", "agent",
             )
         }  # fmt: skip
 
