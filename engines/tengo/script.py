@@ -60,7 +60,8 @@ class _AllocCounter:
             self()
 
 
-def _namespace(unit: CompiledUnit) -> dict[str, Any]:
+def _base_namespace() -> dict[str, Any]:
+    """Names the generated code relies on (helpers, builtins)."""
     ns: dict[str, Any] = {
         "_add": ops.add,
         "_sub": ops.sub,
@@ -93,6 +94,14 @@ def _namespace(unit: CompiledUnit) -> dict[str, Any]:
         ns["_b_" + name] = fn
     for name, val in BUILTIN_VALUES.items():
         ns["_bv_" + name] = val
+    return ns
+
+
+_BASE_NS = _base_namespace()
+
+
+def _namespace(unit: CompiledUnit) -> dict[str, Any]:
+    ns = dict(_BASE_NS)
     ns.update(unit.consts)
     return ns
 
@@ -126,23 +135,27 @@ def _translate(exc: BaseException, unit_fn_info: dict) -> TengoRuntimeError:
     return TengoRuntimeError(f"{type(exc).__name__}: {msg}")
 
 
+MAX_REPORTED_FRAMES = 64
+
+
 def _frames(exc: BaseException) -> list[Frame]:
-    frames: list[Frame] = []
+    """Tengo frames of a traceback, innermost first (at most 64 reported)."""
+    entries = []
     tb = exc.__traceback__
     while tb is not None:
-        code = tb.tb_frame.f_code
-        unit = _UNITS.get(code.co_filename)
+        unit = _UNITS.get(tb.tb_frame.f_code.co_filename)
         if unit is not None:
             lm = unit.line_map
             ln = tb.tb_lineno
             entry = lm[ln] if 0 <= ln < len(lm) else None
             if entry is not None:
-                src, pos = entry
-                line, col = src.line_col(pos)
-                frames.append(Frame(src.name, line, col))
+                entries.append(entry)
         tb = tb.tb_next
-    frames.reverse()
-    return frames[:64]
+    frames = []
+    for src, pos in reversed(entries[-MAX_REPORTED_FRAMES:]):
+        line, col = src.line_col(pos)
+        frames.append(Frame(src.name, line, col))
+    return frames
 
 
 class CompiledScript:
