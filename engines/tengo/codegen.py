@@ -296,6 +296,14 @@ class CodegenBase:
             return
         if sym.fctx is not self.f:
             self.f.nonlocals.add(sym.py)
+        lines = self.f.lines
+        if value.startswith("_t") and lines:
+            ind, text, src, pos = lines[-1]
+            if ind == self.f.ind and text.startswith(value + " = "):
+                # the value was just computed into a temporary: compute it
+                # straight into the variable instead
+                lines[-1] = (ind, sym.py + text[len(value) :], src, pos)
+                return
         self.emit(f"{sym.py} = {value}")
 
     def cond_atom(self, node: A.Node) -> str:

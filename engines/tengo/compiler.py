@@ -349,8 +349,9 @@ class Compiler(ExprCompiler):
         self._enter_loop()
         ksym = self.define(key) if key != "_" else None
         vsym = self.define(val) if val != "_" else None
-        kt = self.tmp() if ksym is not None else "_"
-        vt = self.tmp() if vsym is not None else "_"
+        # iterate straight into the variables unless they need boxes
+        kt = "_" if ksym is None else (self.tmp() if ksym.boxed else ksym.py)
+        vt = "_" if vsym is None else (self.tmp() if vsym.boxed else vsym.py)
         if ksym is not None and vsym is not None:
             self.emit(f"for {kt}, {vt} in _iter_items({it}):", n.pos)
         elif vsym is not None:
@@ -360,7 +361,8 @@ class Compiler(ExprCompiler):
         self.f.ind += 1
         for sym, t in ((ksym, kt), (vsym, vt)):
             if sym is not None:
-                self.write_sym(sym, t, define=True)
+                if sym.boxed:
+                    self.write_sym(sym, t, define=True)
                 self._note_global(sym)
         self.s_BlockStmt(n.body)
         self.f.ind -= 1

@@ -325,7 +325,11 @@ class ExprCompiler(CodegenBase):
             args[-1] = f"*_spread({args[-1]})"
         self.count_alloc(n.pos, "None" if callee.startswith("_b_") else callee)
         t = self.tmp()
-        self.emit(f"{t} = {callee}({', '.join(args)})", n.pos)
+        if callee == "_b_len" and len(args) == 1 and not n.ellipsis and self.hot:
+            a = args[0]
+            self.emit(f"{t} = len({a}) if type({a}) is list else _b_len({a})", n.pos)
+        else:
+            self.emit(f"{t} = {callee}({', '.join(args)})", n.pos)
         return t
 
     def x_ImportExpr(self, n: A.ImportExpr) -> str:
