@@ -296,15 +296,20 @@ class CodegenBase:
             return
         if sym.fctx is not self.f:
             self.f.nonlocals.add(sym.py)
+        if not self.retarget(value, sym.py + " = "):
+            self.emit(f"{sym.py} = {value}")
+
+    def retarget(self, value: str, prefix: str) -> bool:
+        """If the last line (at the current indentation) computed ``value``
+        into a temporary, make it ``prefix + expression`` instead and return
+        True: ``_t3 = f(x)`` + ``y = _t3`` becomes ``y = f(x)``."""
         lines = self.f.lines
         if value.startswith("_t") and lines:
             ind, text, src, pos = lines[-1]
             if ind == self.f.ind and text.startswith(value + " = "):
-                # the value was just computed into a temporary: compute it
-                # straight into the variable instead
-                lines[-1] = (ind, sym.py + text[len(value) :], src, pos)
-                return
-        self.emit(f"{sym.py} = {value}")
+                lines[-1] = (ind, prefix + text[len(value) + 3 :], src, pos)
+                return True
+        return False
 
     def cond_atom(self, node: A.Node) -> str:
         while isinstance(node, A.ParenExpr):

@@ -243,7 +243,8 @@ class Compiler(ExprCompiler):
             self.emit("return None")
         else:
             v = self.expr(n.result)
-            self.emit(f"return {v}")
+            if not self.retarget(v, "return "):
+                self.emit(f"return {v}")
 
     def s_ExportStmt(self, n: A.ExportStmt) -> None:
         if self.f.kind == "func":
