@@ -1,0 +1,107 @@
+"""Pieces the inspector views share: a batching refresher and a JSON viewer.
+
+A model calls its observers after every batch of records; a view must not repaint for each.
+`Refresher` turns notifications into at most one refresh per interval (a single-shot QTimer)
+and measures how long each refresh took, so benchmarks can report the worst one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import JsonLexer
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+REFRESH_MS = 50
+
+
+class Refresher(QObject):
+    """Calls `refresh()` once, `interval_ms` after the first `poke()` since the last call."""
+
+    sig_refreshed = Signal(float)
+    """Emitted after each refresh with the seconds it took."""
+
+    def __init__(
+        self,
+        refresh: Callable[[], None],
+        parent: QObject | None = None,
+        interval_ms: int = REFRESH_MS,
+    ) -> None:
+        super().__init__(parent)
+        self._refresh = refresh
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.flush)
+        self.last_seconds = 0.0
+        self.worst_seconds = 0.0
+
+    def poke(self) -> None:
+        """Something changed: refresh soon (coalesced with other pokes)."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Refresh now (tests and benchmarks call this instead of waiting for the timer)."""
+        self._timer.stop()
+        started = time.perf_counter()
+        self._refresh()
+        self.last_seconds = time.perf_counter() - started
+        self.worst_seconds = max(self.worst_seconds, self.last_seconds)
+        self.sig_refreshed.emit(self.last_seconds)
+
+
+_FORMATTER = HtmlFormatter(noclasses=True, nowrap=True, style="friendly")
+
+
+def json_html(value: Any, limit: int = 200_000) -> str:
+    """`value` as pretty JSON, coloured by pygments, as an HTML fragment."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    try:
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) > limit:
+        text = text[:limit] + "\n…"
+    return f"<pre style='margin:0'>{highlight(text, JsonLexer(), _FORMATTER)}</pre>"
+
+
+class JsonView(QTextBrowser):
+    """A read-only, pygments-coloured JSON viewer."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setLineWrapMode(QTextBrowser.LineWrapMode.NoWrap)
+        self.value: Any = None
+
+    def set_value(self, value: Any) -> None:
+        self.value = value
+        self.setHtml(json_html(value))
+
+
+def human_seconds(seconds: float | None) -> str:
+    """`850µs`, `12.3ms`, `1.52s`, `2m03s`, or `—`."""
+    if seconds is None:
+        return "—"
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.0f}µs"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f}ms"
+    if seconds < 60:
+        return f"{seconds:.2f}s"
+    return f"{int(seconds // 60)}m{seconds % 60:02.0f}s"
+
+
+def human_cost(cost: float) -> str:
+    return f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"

@@ -1,0 +1,69 @@
+"""The table model behind the State pane's history of changes (appended incrementally)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ide.inspectors.models.state import StateModel
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("#", "Scope", "Op", "Path", "Diff")
+OP_COLOURS = {
+    "set": "#1a7f37",
+    "update": "#9a6700",
+    "delete": "#cf222e",
+    "restore": "#8250df",
+    "snapshot": "#57606a",
+}
+
+
+class HistoryTableModel(QAbstractTableModel):
+    """One row per change in `StateModel.history`."""
+
+    def __init__(self, model: StateModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.shown = 0
+
+    def sync(self) -> None:
+        count = len(self.model.history)
+        if count < self.shown:
+            self.beginResetModel()
+            self.shown = count
+            self.endResetModel()
+        elif count > self.shown:
+            self.beginInsertRows(QModelIndex(), self.shown, count - 1)
+            self.shown = count
+            self.endInsertRows()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.shown
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = 0) -> Any:
+        if not index.isValid() or index.row() >= self.shown:
+            return None
+        change = self.model.history[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                str(change.seq),
+                change.scope,
+                change.op,
+                change.path or "(root)",
+                change.summary(),
+            )[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
+            return QBrush(QColor(OP_COLOURS.get(change.op, "#24292f")))
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
+            return change.summary()
+        return None

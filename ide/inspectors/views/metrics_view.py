@@ -1,0 +1,97 @@
+"""The Metrics pane: one pyqtgraph plot per metric, one curve (and legend entry) per label set.
+
+Counters plot their running total, gauges their value (both as steps over run time);
+histograms plot each observation as a point. A refresh redraws only series that got points.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from ide.inspectors.models.metrics import MetricsModel, Series, label_text
+from ide.inspectors.views.common import Refresher
+
+PLOT_HEIGHT = 190
+
+
+class MetricPlot(pg.PlotWidget):
+    """The plot of one metric; `curves` by label set."""
+
+    def __init__(self, name: str, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w")
+        self.name, self.kind = name, kind
+        self.setMinimumHeight(PLOT_HEIGHT)
+        self.setMaximumHeight(PLOT_HEIGHT + 40)
+        self.setTitle(f"<b>{name}</b> <span style='color:#57606a'>({kind})</span>", size="9pt")
+        self.showGrid(x=True, y=True, alpha=0.2)
+        self.setLabel("bottom", "run time", units="s")
+        self.legend = self.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.curves: dict[tuple[tuple[str, str], ...], pg.PlotDataItem] = {}
+
+    def update_series(self, series: Series, until: float) -> None:
+        """Draw `series`; a counter's or gauge's last value is held until `until`."""
+        curve = self.curves.get(series.labels)
+        if curve is None:
+            colour = pg.intColor(len(self.curves), hues=8, values=1, maxValue=200)
+            if series.type == "histogram":
+                curve = self.plot(
+                    pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None,
+                    name=label_text(series.labels),
+                )  # fmt: skip
+            else:
+                curve = self.plot(pen=pg.mkPen(colour, width=2), name=label_text(series.labels))
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True)
+            self.curves[series.labels] = curve
+        if series.type == "histogram" or len(series.xs) < 2:
+            curve.setData(series.xs, series.ys)
+            if len(series.xs) < 2 and series.type != "histogram":
+                curve.setSymbol("o")
+                curve.setSymbolSize(5)
+        else:
+            # Steps: a counter or gauge holds its value until the next point.
+            curve.setSymbol(None)
+            end = max(until, series.xs[-1])
+            curve.setData(series.xs + [end], series.ys + [series.ys[-1]], stepMode="left")
+
+
+class MetricsPane(QScrollArea):
+    """A scrolling column of `MetricPlot`s, in the order metrics first appeared."""
+
+    def __init__(self, model: MetricsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setWidgetResizable(True)
+        self.inner = QWidget()
+        self.column = QVBoxLayout(self.inner)
+        self.column.setContentsMargins(4, 4, 4, 4)
+        self.empty = QLabel("No metrics yet.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.column.addWidget(self.empty)
+        self.column.addStretch(1)
+        self.setWidget(self.inner)
+        self.plots: dict[str, MetricPlot] = {}
+        self._version = 0
+        self.refresher = Refresher(self.refresh, self)
+        self._unsubscribe = model.subscribe(self.refresher.poke)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw the series that got points since the last refresh."""
+        if self.model.version < self._version:  # the model was reset
+            for plot in self.plots.values():
+                plot.setParent(None)
+                plot.deleteLater()
+            self.plots.clear()
+            self._version = 0
+        for series in self.model.dirty_since(self._version):
+            if series.name not in self.plots:
+                plot = MetricPlot(series.name, series.type, self.inner)
+                self.column.insertWidget(self.column.count() - 1, plot)
+                self.plots[series.name] = plot
+            self.plots[series.name].update_series(series, self.model.last_x)
+        self._version = self.model.version
+        self.empty.setVisible(not self.plots)

@@ -1,0 +1,232 @@
+"""The Traces pane: a waterfall of spans with badges and totals, and the selected span's detail.
+
+The tree (name, duration, tokens, cost — tokens and cost rolled up from children) has a
+Timeline column painted by `WaterfallDelegate`: one bar per span on the run's time axis, a
+badge with its own duration, tokens and cost beside it. Running spans grow while the run goes.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTextBrowser,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ide.inspectors.models.traces import SpanNode, TracesModel
+from ide.inspectors.views.common import Refresher, human_cost, human_seconds, json_html
+from ide.inspectors.views.span_tree_model import KIND_COLOURS, NODE_ROLE, TIMELINE, SpanTreeModel
+
+Index = QModelIndex | QPersistentModelIndex
+AUTO_EXPAND_DEPTH = 3
+
+
+def badge(node: SpanNode, now: float) -> str:
+    """`12.0ms · 39 tok · $0.0003` — the span's own duration, tokens and cost."""
+    parts = [human_seconds(node.elapsed(now)) + (" …" if node.running else "")]
+    tokens = node.input_tokens + node.output_tokens
+    if tokens:
+        parts.append(f"{tokens:,} tok")
+    if node.cost:
+        parts.append(human_cost(node.cost))
+    if node.children and (node.total_tokens or node.total_cost):
+        parts.append(f"Σ {node.total_tokens:,} tok {human_cost(node.total_cost)}")
+    return " · ".join(parts)
+
+
+class WaterfallDelegate(QStyledItemDelegate):
+    """Paints a span's bar on the run's time axis and its badge in the Timeline column."""
+
+    def __init__(self, traces: TracesModel, tree_model: SpanTreeModel) -> None:
+        super().__init__()
+        self.traces = traces
+        self.tree_model = tree_model
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        node = index.data(NODE_ROLE)
+        if index.column() != TIMELINE or not isinstance(node, SpanNode):
+            super().paint(painter, option, index)
+            return
+        rect = option.rect
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(rect, option.palette.highlight())
+        now = self.tree_model.now
+        start = self.traces.start_ts
+        span = max(self.traces.end_ts(now) - start, 1e-9)
+        width = rect.width() - 4
+        x0 = rect.left() + 2 + (node.start_ts - start) / span * width
+        bar_w = max(2.0, node.elapsed(now) / span * width)
+        colour = QColor(KIND_COLOURS.get(node.kind, "#0a7e8c"))
+        if node.status in ("error", "unfinished"):
+            colour = QColor("#cf222e")
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        bar = QRectF(x0, rect.top() + 3, bar_w, rect.height() - 6)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(colour.lighter(140) if node.running else colour))
+        painter.drawRoundedRect(bar, 2, 2)
+        if node.running:
+            painter.setPen(QPen(colour, 1, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(bar, 2, 2)
+        text = badge(node, now)
+        metrics = painter.fontMetrics()
+        text_w = metrics.horizontalAdvance(text) + 8
+        right_room = rect.right() - bar.right()
+        ink = QColor("#24292f")
+        if right_room >= text_w:
+            tx = bar.right() + 4
+        elif bar.left() - rect.left() >= text_w:
+            tx = bar.left() - text_w + 4
+        else:  # no room beside the bar: inside it, in white
+            tx, ink = bar.left() + 4, QColor("white")
+        painter.setPen(ink)
+        painter.drawText(
+            QRectF(tx, rect.top(), text_w, rect.height()),
+            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+            text,
+        )
+        painter.restore()
+
+
+def detail_html(detail: dict[str, Any]) -> str:
+    """The selected span's request, response, tool call and attributes as HTML."""
+    esc = html.escape
+    rows = [
+        f"<h3 style='margin:2px 0'>{esc(detail['name'])} "
+        f"<span style='color:#57606a;font-weight:normal'>({esc(detail['kind'])}, "
+        f"{esc(detail['status'])})</span></h3>",
+        "<p style='margin:2px 0'>"
+        f"duration <b>{human_seconds(detail['duration'])}</b> · "
+        f"tokens <b>{detail['tokens']['input']}</b> in / <b>{detail['tokens']['output']}</b> out"
+        f" · cost <b>{human_cost(detail['cost'])}</b><br>"
+        f"with children: {detail['totals']['input_tokens']} in / "
+        f"{detail['totals']['output_tokens']} out · {human_cost(detail['totals']['cost'])}</p>",
+    ]
+    if "error" in detail:
+        rows.append(f"<p style='color:#cf222e'><b>error:</b> {esc(str(detail['error']))}</p>")
+    if "model" in detail:
+        rows.append(f"<p style='margin:2px 0'>model <code>{esc(str(detail['model']))}</code></p>")
+    messages = detail.get("messages")
+    if isinstance(messages, list):
+        rows.append("<h4 style='margin:6px 0 2px'>Request</h4>")
+        for message in messages:
+            if isinstance(message, dict):
+                role = esc(str(message.get("role", "?")))
+                content = esc(str(message.get("content", ""))).replace("\n", "<br>")
+                rows.append(
+                    f"<p style='margin:2px 0'><b style='color:#8250df'>{role}</b>: {content}</p>"
+                )
+    elif messages is not None:
+        rows.append("<h4 style='margin:6px 0 2px'>Request</h4>" + json_html(messages))
+    if "response" in detail:
+        text = esc(str(detail["response"])).replace("\n", "<br>")
+        rows.append(f"<h4 style='margin:6px 0 2px'>Response</h4><p style='margin:2px 0'>{text}</p>")
+    for key, title in (
+        ("tool_calls", "Tool calls"),
+        ("arguments", "Arguments"),
+        ("result", "Result"),
+    ):
+        if key in detail:
+            rows.append(f"<h4 style='margin:6px 0 2px'>{title}</h4>" + json_html(detail[key]))
+    rows.append("<h4 style='margin:6px 0 2px'>Attributes</h4>" + json_html(detail["attributes"]))
+    return "".join(rows)
+
+
+class TracesPane(QWidget):
+    """Waterfall tree on top, the selected span's request/response below."""
+
+    sig_span_selected = Signal(object)
+    """Emitted with the selected `SpanNode`."""
+
+    def __init__(self, model: TracesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.tree_model = SpanTreeModel(model, self)
+        self.totals = QLabel()
+        self.tree = QTreeView()
+        self.tree.setModel(self.tree_model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.delegate = WaterfallDelegate(model, self.tree_model)
+        self.tree.setItemDelegateForColumn(TIMELINE, self.delegate)
+        header = self.tree.header()
+        for col, width in enumerate((230, 80, 70, 70)):
+            header.resizeSection(col, width)
+        header.setStretchLastSection(True)
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tree)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.totals)
+        layout.addWidget(split, 1)
+        self.tree.selectionModel().currentRowChanged.connect(self._selected)
+        self._ticker = QTimer(self)  # running spans grow: repaint while the run goes
+        self._ticker.setInterval(250)
+        self._ticker.timeout.connect(self._tick)
+        self.refresher = Refresher(self.refresh, self)
+        self._unsubscribe = model.subscribe(self.refresher.poke)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Insert new spans, update ended ones and the totals line."""
+        for node in self.tree_model.sync():
+            if node.depth < AUTO_EXPAND_DEPTH:
+                self.tree.expand(self.tree_model.index_of(node))
+        root = self.model.root
+        running = root is not None and root.running
+        if running and not self._ticker.isActive():
+            self._ticker.start()
+        elif not running:
+            self._ticker.stop()
+        self._update_totals()
+        self.tree.viewport().update()
+
+    def _tick(self) -> None:
+        self.tree_model.now = time.time()
+        self._update_totals()
+        self.tree.viewport().update()
+
+    def _update_totals(self) -> None:
+        root = self.model.root
+        if root is None:
+            self.totals.setText("No spans yet.")
+            return
+        spans = len(self.model.nodes) - 1
+        state = "running" if root.running else root.status
+        self.totals.setText(
+            f"<b>{html.escape(root.name)}</b> · {state} · "
+            f"{human_seconds(root.elapsed(self.tree_model.now))} · {spans} spans · "
+            f"{root.total_input_tokens:,} in + {root.total_output_tokens:,} out tokens · "
+            f"{human_cost(root.total_cost)}"
+        )
+
+    def select(self, node: SpanNode) -> None:
+        """Select a span (and show its detail)."""
+        self.tree.setCurrentIndex(self.tree_model.index_of(node))
+
+    def _selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        node = self.tree_model.node(current)
+        if node is None:
+            return
+        self.detail.setHtml(detail_html(self.model.detail(node)))
+        self.sig_span_selected.emit(node)
