@@ -483,7 +483,11 @@ API: tuple[Module, ...] = (
 )
 
 # Globals every engine adds beside the modules (not module functions).
-GLOBALS = {"print": "Write its arguments to the run's output (an `output` record), tab-separated."}
+GLOBALS = {
+    "print": "Write its arguments to the run's output (an `output` record), tab-separated, "
+    "then a newline.",
+    "write": "Write its arguments to the run's output as they are: no separator, no newline.",
+}
 
 
 def module(name: str) -> Module:

@@ -89,13 +89,14 @@ class LlmService:
         retries = int(options.pop("retries", 2))
         messages = self._messages(request, options)
         instruction = "Answer with JSON only, no prose, matching this JSON Schema:\n" + json.dumps(
-            schema, ensure_ascii=False
+            schema, ensure_ascii=False, sort_keys=True
         )
         messages = [{"role": "system", "content": instruction}, *messages]
         problems = ""
         for _attempt in range(retries + 1):
             response = self._generate(
-                {"messages": messages}, {**options, "response_format": {"type": "json_object"}}
+                {"messages": messages},
+                {**options, "response_format": {"type": "json_object", "schema": schema}},
             )
             value, problems = _parse_and_validate(response.text, validator)
             if not problems:
@@ -238,9 +239,10 @@ class LlmService:
         raise ApiError("the LLM call failed: " + "; ".join(failures))
 
     def _call_one(self, chat: ChatRequest, on_chunk: Callable[[str], Any] | None) -> ChatResponse:
-        key = digest(
-            {"model": chat.model, "request": chat.to_dict(), "stream": on_chunk is not None}
-        )
+        # The model is left out of the key: a replay answers the same question whatever model
+        # is configured where it runs; a changed question is a divergence.
+        asked = {k: v for k, v in chat.to_dict().items() if k != "model"}
+        key = digest({"request": asked, "stream": on_chunk is not None})
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "chat",
             "gen_ai.request.model": chat.model,

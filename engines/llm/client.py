@@ -123,10 +123,13 @@ def call_model(
         "num_retries": 0,
         **extra,
     }
-    for key in ("temperature", "max_tokens", "stop", "seed", "tools", "response_format"):
+    for key in ("temperature", "max_tokens", "stop", "seed", "tools"):
         value = getattr(request, key)
         if value is not None:
             kwargs[key] = value
+    if request.response_format is not None:
+        # The schema rides along for the local model's grammar; remote APIs get plain JSON mode.
+        kwargs["response_format"] = {"type": request.response_format.get("type", "json_object")}
     kwargs["timeout"] = request.timeout or 600
     started = time.monotonic()
     try:
@@ -158,6 +161,7 @@ def _call_local(
         "max_tokens": request.max_tokens,
         "stop": request.stop,
         "seed": request.seed,
+        "response_format": request.response_format,
     }
     started = time.monotonic()
     try:

@@ -56,6 +56,7 @@ def _options(optional: dict[str, Any]) -> dict[str, Any]:
         ("max_tokens", "max_tokens"),
         ("stop", "stop"),
         ("seed", "seed"),
+        ("response_format", "response_format"),
     ):
         if optional.get(ours) is not None:
             options[theirs] = optional[ours]

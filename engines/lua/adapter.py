@@ -30,6 +30,8 @@ CHECK_INTERVAL = 10_000
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _LOCATION = re.compile(r"^([^\s:][^:]*):(\d+): ")
 # Values that cross between Lua and Python as they are, with no conversion.
+# The message of Lua's preallocated memory error object.
+_MEMORY_ERROR = "not enough memory"
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 _PRELUDE = resources.files("engines.lua").joinpath("prelude.lua").read_text(encoding="utf-8")
 
@@ -65,6 +67,7 @@ class LuaEngine:
 
             self.debug_support = LuaDebugSupport(self, debugger)
             debugger.attach(self.debug_support)
+            self.ctx.semantic_stop = self._semantic_stop
 
     def _build(self) -> Any:
         runtime = self.runtime
@@ -113,7 +116,7 @@ class LuaEngine:
                 return False, str(exc), 2
             except LimitExceeded as exc:
                 self.limit_error = exc
-                return False, exc.message, 0
+                return False, exc.message, -1  # the prelude ends the run: see `bind`
             except lua54.LuaError as exc:
                 # An error from a Lua callback passes through unchanged.
                 return False, _message_of(exc), 0
@@ -127,6 +130,9 @@ class LuaEngine:
         return protected
 
     def _check_interrupt(self) -> str | None:
+        if self.limit_error is not None:
+            # Raised inside an API call (a replay divergence, say) and caught by the spell.
+            return self.limit_error.message
         self.instructions += CHECK_INTERVAL
         budget = self.ctx.limits.instructions
         try:
@@ -149,7 +155,7 @@ class LuaEngine:
     def terminate(self) -> str:
         """The client ended the run while it was stopped: end it like a limit, uncatchably."""
         self.limit_error = LimitExceeded("terminated", "terminated by the client")
-        self.ctx.cancel("terminated by the client")
+        self.ctx.cancel("terminated by the client", limit="terminated")
         return self.limit_error.message
 
     def _stop_on_exception(self, filter_name: str, message: str) -> None:
@@ -159,8 +165,20 @@ class LuaEngine:
         except Terminated:
             self.terminate()
 
+    def _semantic_stop(
+        self, kind: str, name: str | None, description: str, payload: Any = None
+    ) -> None:
+        """Called by services (on this engine's thread) before a hook point, an LLM call or a
+        tool: the debugger stops there when a function breakpoint asks for it."""
+        assert self.debugger is not None
+        try:
+            self.debugger.on_semantic(kind, name, description, payload)
+        except Terminated:
+            # Not a catchable API error: the run ends, like a limit.
+            raise LimitExceeded("terminated", self.terminate()) from None
+
     def _output(self, text: str) -> None:
-        self.ctx.emit("output", {"stream": "stdout", "text": text + "\n"})
+        self.ctx.emit("output", {"stream": "stdout", "text": text})
 
     def _find_module(self, name: Any) -> tuple[Any, ...]:
         if not isinstance(name, str) or not _MODULE_NAME.match(name):
@@ -191,6 +209,10 @@ class LuaEngine:
         outcome = self.call(self._call_reporting_errors, chunk, self._on_uncaught_error)
         ok, message = outcome if isinstance(outcome, tuple) else (outcome, None)
         if not ok:
+            if message == _MEMORY_ERROR:
+                # Lua runs no message handler for a memory error, so its text comes back bare
+                # (any other error carries the handler's traceback).
+                raise self._memory_limit()
             self._raise_lua_error(str(message))
 
     def _on_uncaught_error(self, message: str) -> None:
@@ -202,16 +224,19 @@ class LuaEngine:
         try:
             result = function(*args)
         except lua54.LuaMemoryError:
-            raise LimitExceeded(
-                "memory",
-                f"memory limit exceeded: the spell used more than {human_size(self.ctx.limits.memory)}",
-            ) from None
+            raise self._memory_limit() from None
         except lua54.LuaError as exc:
             self._raise_lua_error(str(exc))
         if self.limit_error is not None:
             # The limit was hit inside a coroutine or pcall whose failure the spell ignored.
             raise self.limit_error
         return result
+
+    def _memory_limit(self) -> LimitExceeded:
+        return LimitExceeded(
+            "memory",
+            f"memory limit exceeded: the spell used more than {human_size(self.ctx.limits.memory)}",
+        )
 
     def _raise_lua_error(self, text: str) -> NoReturn:
         message, _, traceback = text.partition("\nstack traceback:\n")

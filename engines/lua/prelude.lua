@@ -134,21 +134,35 @@ local function printable(text)
   return (text:gsub("[\128-\255]", function(c) return ("\\x%02X"):format(c:byte()) end))
 end
 
-env.print = function(...)
-  local count = select("#", ...)
+local function joined(separator, ...)
   local parts = {}
-  for index = 1, count do
+  for index = 1, select("#", ...) do
     parts[index] = tostring((select(index, ...)))
   end
-  output(printable(concat(parts, "\t")))
+  return printable(concat(parts, separator))
+end
+
+env.print = function(...)
+  output(joined("\t", ...) .. "\n")
+end
+
+-- Like io.write: no separator, no newline (for streamed text).
+env.write = function(...)
+  output(joined("", ...))
 end
 
 -- API calls: Python answers (true, value) or (false, message, level); errors are raised
--- here so they carry the spell's own file and line.
+-- here so they carry the spell's own file and line. Level -1 means the run must end (a
+-- limit, or the client terminating it, inside the call): no pcall may swallow that.
 local function bind(python_function)
   return function(...)
     local ok, value, level = python_function(...)
     if ok then return value end
+    if level == -1 then
+      killed = value
+      sethook(hook, "", 1)
+      real_error(value, 0)
+    end
     real_error(value, level)
   end
 end
