@@ -21,7 +21,7 @@ from typing import Any
 from . import ops
 from .builtins import BUILTIN_VALUES, BUILTINS
 from .compiler import CompiledUnit, CompileOptions, compile_program
-from .errors import Frame, TengoError, TengoRuntimeError
+from .errors import Frame, TengoCompileError, TengoError, TengoRuntimeError
 from .scanner import SourceFile
 from .values import FunctionType, TError, python_type_to_tengo, wrap_int
 
@@ -174,7 +174,12 @@ class CompiledScript:
         with warnings.catch_warnings():
             # e.g. "'NoneType' object is not subscriptable" for `undefined[0]`
             warnings.simplefilter("ignore")
-            self.code = compile(unit.source, self.filename, "exec")
+            try:
+                self.code = compile(unit.source, self.filename, "exec")
+            except (SyntaxError, RecursionError, MemoryError) as e:
+                # Python's own limits (e.g. 100 indentation levels, 20 nested
+                # loops) can be hit by extremely nested programs
+                raise TengoCompileError(f"program too complex to compile ({e})") from None
         self.globals = globals_
         self.limits = limits
         self.line_hook = line_hook
