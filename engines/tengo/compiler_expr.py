@@ -23,6 +23,14 @@ from .codegen import (
 )
 
 
+def _above(t: str) -> str:
+    return f"{t} > 1073741823 and {t} > {_MAX}"
+
+
+def _below(t: str) -> str:
+    return f"{t} < -1073741823 and {t} < {_MIN}"
+
+
 class ExprCompiler(CodegenBase):
     # --- expressions ----------------------------------------------------------------
 
@@ -167,14 +175,17 @@ class ExprCompiler(CodegenBase):
                 return t
             if _is_str_atom(a) or _is_str_atom(b) or _is_float_atom(a) or _is_float_atom(b):
                 check = ""  # the result cannot be an int
+            # Each range check first compares with a small ("compact") bound,
+            # which CPython specialises; the int64 bound is only consulted
+            # for large values.
             elif op == "+" and (a_int is not None or b_int is not None):
                 c = a_int if a_int is not None else b_int
                 assert c is not None
-                check = f"{t} > {_MAX}" if c >= 0 else f"{t} < {_MIN}"
+                check = _above(t) if c >= 0 else _below(t)
             elif op == "-" and b_int is not None:
-                check = f"{t} < {_MIN}" if b_int >= 0 else f"{t} > {_MAX}"
+                check = _below(t) if b_int >= 0 else _above(t)
             else:
-                check = f"not {_MIN} <= {t} <= {_MAX}"
+                check = f"not -1073741824 < {t} < 1073741824 and not {_MIN} <= {t} <= {_MAX}"
                 if op == "+" and not self.opts.length_limits:
                     # str/list/bytes concatenation is already right: skip the
                     # range check for it instead of failing into the helper

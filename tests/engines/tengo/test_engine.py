@@ -241,3 +241,16 @@ def test_cli_imports_files_next_to_script(tmp_path, capsys) -> None:
     )
     assert main([str(main_file)]) == 0
     assert capsys.readouterr().out == "42\n"
+
+
+def test_int64_wraparound_in_hot_code() -> None:
+    src = (
+        "f := func(a) { return [a + 1, a - 1, a * a, a + a, -a] }\n"
+        "out := [f(9223372036854775807), f(-9223372036854775807 - 1), f(3), f(1.5)]"
+    )
+    assert run_script(src)["out"] == [
+        [-9223372036854775808, 9223372036854775806, 1, -2, -9223372036854775807],
+        [-9223372036854775807, 9223372036854775807, 0, 0, -9223372036854775808],
+        [4, 2, 9, 6, -3],
+        [2.5, 0.5, 2.25, 3.0, -1.5],
+    ]
