@@ -45,12 +45,17 @@ _OPERATORS = sorted(
     key=len,
     reverse=True,
 )  # fmt: skip
-_OP_FIRST = {op[0] for op in _OPERATORS}
-_OPS_BY_LEN = {n: frozenset(op for op in _OPERATORS if len(op) == n) for n in (1, 2, 3)}
-_WS_RE = re.compile(r"[ \t\r]*")
-_WS_NL_RE = re.compile(r"[ \t\r\n]*")
-# Go identifiers: a letter or underscore, then letters, digits, underscores.
-_IDENT_RE = re.compile(r"[^\W\d]\w*")
+# One regular expression finds the kind of the next token; literals and
+# comments are then scanned by hand for upstream's diagnostics.
+_MASTER_RE = re.compile(
+    r"(?P<ws>[ \t\r]+)"
+    r"|(?P<nl>\n)"
+    r"|(?P<ident>[^\W\d]\w*)"
+    r"|(?P<num>[0-9]|\.[0-9])"
+    r"|(?P<quote>[\"`'])"
+    r"|(?P<cmt>//|/\*)"
+    r"|(?P<op>" + "|".join(re.escape(op) for op in _OPERATORS) + ")"
+)
 
 # Tokens after which a newline terminates the statement.
 _SEMI_AFTER = frozenset(
@@ -97,10 +102,6 @@ class ScanError(Exception):
     pass
 
 
-def _is_letter(ch: str) -> bool:
-    return ch == "_" or ch.isalpha()
-
-
 def _is_digit(ch: str) -> bool:
     return "0" <= ch <= "9"
 
@@ -115,60 +116,58 @@ class Scanner:
         self.insert_semi = False
         self.err = error_handler
 
-    def _skip_ws(self) -> None:
-        m = (_WS_RE if self.insert_semi else _WS_NL_RE).match(self.src, self.i)
-        assert m is not None
-        self.i = m.end()
-
     def next(self) -> Token:
-        self._skip_ws()
         src = self.src
-        if self.i >= self.n:
+        while True:
+            i = self.i
+            m = _MASTER_RE.match(src, i)
+            if m is None:
+                break  # end of input or a character no token starts with
+            kind = m.lastgroup
+            if kind == "ws":
+                self.i = m.end()
+                continue
+            if kind == "nl":
+                self.i = i + 1
+                if self.insert_semi:
+                    self.insert_semi = False
+                    return Token(";", "\n", i)
+                continue
+            if kind == "ident":
+                j = m.end()
+                self.i = j
+                word = src[i:j]
+                if word in KEYWORDS:
+                    self.insert_semi = word in _SEMI_AFTER
+                    return Token(word, word, i)
+                self.insert_semi = True
+                return Token("IDENT", word, i)
+            if kind == "op":
+                op = m.group()
+                self.i = m.end()
+                self.insert_semi = op in _SEMI_AFTER
+                return Token(op, op, i)
+            if kind == "cmt":
+                return self._comment(i)
+            self.insert_semi = True
+            if kind == "num":
+                return self._number(i)
+            ch = src[i]
+            if ch == '"':
+                return self._string(i)
+            if ch == "`":
+                return self._raw_string(i)
+            return self._char(i)
+        i = self.i
+        if i >= self.n:
             if self.insert_semi:
                 self.insert_semi = False
-                return Token(";", "\n", self.i)
-            return Token("EOF", "", self.i)
-        start = self.i
-        ch = src[start]
-        if ch == "\n":
-            self.insert_semi = False
-            self.i += 1
-            return Token(";", "\n", start)
-        if _is_letter(ch):
-            m = _IDENT_RE.match(src, start)
-            j = m.end() if m is not None else start + 1
-            self.i = j
-            word = src[start:j]
-            if word in KEYWORDS:
-                self.insert_semi = word in _SEMI_AFTER
-                return Token(word, word, start)
-            self.insert_semi = True
-            return Token("IDENT", word, start)
-        if _is_digit(ch) or (ch == "." and start + 1 < self.n and _is_digit(src[start + 1])):
-            self.insert_semi = True
-            return self._number(start)
-        if ch == '"':
-            self.insert_semi = True
-            return self._string(start)
-        if ch == "`":
-            self.insert_semi = True
-            return self._raw_string(start)
-        if ch == "'":
-            self.insert_semi = True
-            return self._char(start)
-        if ch == "/" and start + 1 < self.n and src[start + 1] in "/*":
-            return self._comment(start)
-        if ch in _OP_FIRST:
-            for n in (3, 2, 1):
-                op = src[start : start + n]
-                if op in _OPS_BY_LEN[n]:
-                    self.i = start + n
-                    self.insert_semi = op in _SEMI_AFTER
-                    return Token(op, op, start)
-        self.i += 1
-        self.err(start, f"illegal character {_quote_char(ch)}")
-        self.insert_semi = self.insert_semi
-        return Token("ILLEGAL", ch, start)
+                return Token(";", "\n", i)
+            return Token("EOF", "", i)
+        ch = src[i]
+        self.i = i + 1
+        self.err(i, f"illegal character {_quote_char(ch)}")
+        return Token("ILLEGAL", ch, i)
 
     def _comment(self, start: int) -> Token:
         src = self.src
