@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SPELLBOOK := resources/spellbook
 
-.PHONY: run test lint bench setup system-deps docs clean
+.PHONY: run test lint bench setup system-deps docs clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -18,8 +18,16 @@ setup: system-deps $(STAMP)
 system-deps:
 	@sh packaging/system-deps.sh
 
+# The studio, in a real window (under X; `xvfb-run make run` without a display).
 run: setup
-	$(VENV)/bin/llmspell run $(SPELLBOOK)/hello
+	$(VENV)/bin/llmspell-studio $(SPELLBOOK)/hello
+
+# PNGs of the studio's main window and of every pane, after a run and a debug session of a
+# spellbook spell, taken under Xvfb into screenshots/.
+screenshots: setup
+	rm -rf screenshots
+	LLMSPELL_HOME=$$(mktemp -d) QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1200x24" \
+		$(PY) -m ide.screenshots screenshots
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages the project needs, only those missing, only as root.
-# The list grows as the IDE arrives (Qt's X11 libraries, xvfb); the engines need none.
-PACKAGES=""
+# The engines need none; the studio needs Qt's libraries for a real window (EGL/GL, fonts,
+# xkbcommon, D-Bus, the X11 xcb plugins), and xvfb + xauth for `make screenshots`.
+PACKAGES="libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core \
+libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 \
+libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 xvfb xauth"
 missing=""
 for p in $PACKAGES; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -1,0 +1,7 @@
+"""`python -m ide [PATH]`: the studio."""
+
+import sys
+
+from ide.app import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The spell editor: Scintilla through pyside6-scintilla, lexers from lexilla and pygments."""

@@ -1,0 +1,1 @@
+"""The studio's panes (console, debugger, parameters, explorer); the inspectors live apart."""

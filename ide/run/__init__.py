@@ -1,0 +1,1 @@
+"""Running and debugging spells: one engine host subprocess per run, driven over DAP."""

@@ -1,0 +1,204 @@
+"""`RunSession`: one run in its own engine host subprocess, seen from the Qt thread.
+
+The `HostClient` calls back on its reader thread; everything it delivers goes into an inbox
+(records are decoded there, off the GUI thread) and a timer drains the inbox into the Qt
+thread every `interval_ms`, in arrival order: records in batches, then DAP events. Requests
+run on worker threads and answer through a queued signal, so a host that hangs or dies never
+blocks the event loop; `stop()` always ends the run (HostClient kills the host after 1 s).
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from engines.host.client import HostClient, HostError
+from engines.host.protocol import TELEMETRY_EVENT
+from engines.telemetry import Record
+
+Response = dict[str, Any]
+Callback = Callable[[Response], None]
+HOST_EXITED = "llmspell/hostExited"
+
+
+class RunSession(QObject):
+    sig_records = Signal(list)
+    """A batch of telemetry records (list[Record]), in order."""
+    sig_event = Signal(str, dict)
+    """A DAP event other than telemetry (stopped, continued, output, exited, ...), in order."""
+    sig_response = Signal(object, object)
+    """Internal: a request's callback and its response, marshalled into the Qt thread."""
+    sig_closed = Signal()
+    """The host is gone and every record and event was delivered."""
+
+    def __init__(
+        self,
+        *,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        interval_ms: int = 50,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._inbox: list[tuple[str, Any]] = []
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="dap-request")
+        self.stopping = False
+        self.closed = False
+        self.sig_response.connect(self._deliver)
+        self.client = HostClient(self._on_host_event, command=command, env=env)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.drain)
+        self._timer.start()
+
+    @property
+    def pid(self) -> int:
+        return self.client.process.pid
+
+    # -- from the reader thread ------------------------------------------------------------
+
+    def _on_host_event(self, name: str, body: dict[str, Any]) -> None:
+        if name == TELEMETRY_EVENT:
+            item: tuple[str, Any] = ("", [Record.from_dict(r) for r in body.get("records", [])])
+        else:
+            item = (name, body)
+        with self._lock:
+            self._inbox.append(item)
+
+    # -- in the Qt thread ------------------------------------------------------------------
+
+    def drain(self) -> None:
+        """Deliver what arrived since the last call (the timer calls this)."""
+        with self._lock:
+            items, self._inbox = self._inbox, []
+        if not self.stopping:  # HostClient also queues every event; nobody reads it but stop()
+            try:
+                while True:
+                    self.client.events.get_nowait()
+            except queue.Empty:
+                pass
+        batch: list[Record] = []
+        for name, body in items:
+            if not name:
+                batch.extend(body)
+                continue
+            if batch:
+                self.sig_records.emit(batch)
+                batch = []
+            if name == HOST_EXITED:
+                self._finish()
+            elif name == "terminated" and not self.closed:
+                self._disconnect()  # the host waits for it before exiting
+            self.sig_event.emit(name, body)
+        if batch:
+            self.sig_records.emit(batch)
+        if self.closed:
+            self._timer.stop()
+            self.sig_closed.emit()
+
+    def _disconnect(self) -> None:
+        """Let the host exit on its own (its reader then sees the end of the stream); kill it
+        when it has not within 3 s. Closing the pipes here would race with the reader."""
+        self.client.send("disconnect")
+
+        def reap() -> None:
+            try:
+                self.client.process.wait(3)
+            except subprocess.TimeoutExpired:
+                self.client.kill()
+
+        threading.Thread(target=reap, name="dap-reap", daemon=True).start()
+
+    def _finish(self) -> None:
+        self.closed = True
+
+        def close() -> None:
+            time.sleep(0.2)  # let the stderr reader see the end of its stream first
+            self.client.close(1.0)
+
+        threading.Thread(target=close, name="dap-close", daemon=True).start()
+        self._pool.shutdown(wait=False)
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _request(self, command: str, arguments: dict[str, Any] | None, timeout: float) -> Response:
+        try:
+            return self.client.request(command, arguments, timeout=timeout)
+        except HostError as exc:
+            return {"success": False, "message": str(exc)}
+
+    def call(
+        self,
+        command: str,
+        arguments: dict[str, Any] | None = None,
+        callback: Callback | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        """Send a request; `callback(response)` runs later in the Qt thread."""
+        self.submit(lambda: self._request(command, arguments, timeout), callback)
+
+    def submit(self, work: Callable[[], Response], callback: Callback | None = None) -> None:
+        """Run `work` on a worker thread; hand its result to `callback` in the Qt thread."""
+        if self.closed:
+            if callback is not None:
+                callback({"success": False, "message": "the run has ended"})
+            return
+
+        def run() -> None:
+            try:
+                response = work()
+            except Exception as exc:  # a bug in a request must not vanish silently
+                response = {"success": False, "message": f"{type(exc).__name__}: {exc}"}
+            if callback is not None:
+                try:
+                    self.sig_response.emit(callback, response)
+                except RuntimeError:  # the session (and its window) is gone
+                    pass
+
+        try:
+            self._pool.submit(run)
+        except RuntimeError:  # the pool was shut down meanwhile
+            if callback is not None:
+                callback({"success": False, "message": "the run has ended"})
+
+    def _deliver(self, callback: Callback, response: Response) -> None:
+        callback(response)
+
+    def launch(
+        self, arguments: dict[str, Any], configure: Callable[[], None], callback: Callback
+    ) -> None:
+        """initialize, launch, `configure()` (breakpoints; on the worker), configurationDone."""
+
+        def work() -> Response:
+            self._request(
+                "initialize", {"clientID": "llmspell-studio", "adapterID": "llmspell"}, 10
+            )
+            response = self._request("launch", arguments, 30)
+            if not response.get("success"):
+                return response
+            configure()
+            return self._request("configurationDone", None, 10)
+
+        self.submit(work, callback)
+
+    def request_sync(self, command: str, arguments: dict[str, Any] | None = None) -> Response:
+        """For code already on a worker thread (launch's `configure`)."""
+        return self._request(command, arguments, 10)
+
+    def stop(self) -> None:
+        """End the run: ask politely, kill the host after 1 s. Never blocks the caller."""
+        if self.closed or self.stopping:
+            return
+        self.stopping = True
+        threading.Thread(target=self.client.terminate, name="dap-stop", daemon=True).start()
+
+    def kill(self) -> None:
+        threading.Thread(target=self.client.kill, name="dap-kill", daemon=True).start()

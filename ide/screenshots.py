@@ -1,0 +1,116 @@
+"""`python -m ide.screenshots [OUTDIR]`: drive the studio through a run and a debug session of
+a spellbook spell and save PNGs of the main window and of every pane (`make screenshots` runs
+this under Xvfb). Exits non-zero when a step does not happen in time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ide import paths
+
+
+def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the studio did not get there in time")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+
+
+def settle(app: QApplication, seconds: float = 0.4) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+
+
+def save(widget: QWidget, out: Path, name: str) -> None:
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"saved {path}")
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else "screenshots").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    from ide.app import create_studio
+
+    spell = paths.SPELLBOOK / "state-history"
+    studio = create_studio(str(spell))
+    window = studio.window
+    window.resize(1600, 1000)
+    window.show()
+    settle(app, 1.0)
+    save(window, out, "01-main-window")
+
+    # A run: the console, the status bar and the inspectors fill up.
+    studio.start(debug=False)
+    wait(app, lambda: studio.controller.state == "ended")
+    settle(app, 0.6)
+    save(window, out, "02-after-run")
+    panes_after_run = ["Console", "Explorer", "Parameters", *studio.inspectors.panes]
+    for name in panes_after_run:
+        dock = window.docks[name]
+        dock.show()
+        dock.raise_()
+        settle(app, 0.3)
+        save(dock, out, f"pane-{name.lower().replace(' ', '-')}")
+    window.docks["Console"].raise_()
+
+    # A debug session: a breakpoint, a pause, the stack, variables, a watch and an evaluation.
+    main_lua = str(spell / "main.lua")
+    studio.open_file(main_lua)
+    studio.breakpoints.toggle(main_lua, 13)
+    window.watch.add("state.get('inventory.apples')")
+    studio.start(debug=True)
+    wait(app, lambda: studio.controller.state == "paused" and window.stack.count() > 0)
+    wait(app, lambda: window.variables.topLevelItemCount() > 0)
+    settle(app, 0.5)
+    for i in range(window.variables.topLevelItemCount()):
+        item = window.variables.topLevelItem(i)
+        if item is not None and item.text(0) == "Globals":
+            item.setExpanded(True)
+    window.evaluate.evaluate("state.get('owner').name")
+    settle(app, 0.8)
+    window.docks["Evaluate"].raise_()
+    settle(app, 0.3)
+    save(window, out, "03-paused-at-breakpoint")
+    for name in ("Call Stack", "Variables", "Watch", "Breakpoints", "Evaluate"):
+        dock = window.docks[name]
+        dock.raise_()
+        settle(app, 0.3)
+        save(dock, out, f"pane-{name.lower().replace(' ', '-')}")
+    studio.controller.step_over()
+    wait(app, lambda: studio.controller.state == "paused")
+    settle(app, 0.4)
+    studio.controller.resume()
+    wait(app, lambda: studio.controller.state == "ended")
+    settle(app, 0.5)
+
+    # The dark theme, with an error annotation from a failed run.
+    studio.set_theme("dark")
+    settle(app, 0.5)
+    save(window, out, "04-dark-theme")
+    studio.set_theme("light")
+    window.tabs.ask_unsaved = lambda name: "discard"
+    studio.can_close()
+    window.close()
+    settle(app, 0.2)
+    return 0
+
+
+if __name__ == "__main__":
+    if os.environ.get("QT_QPA_PLATFORM") is None and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    sys.exit(main(sys.argv[1:]))

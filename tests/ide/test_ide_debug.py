@@ -1,0 +1,105 @@
+"""Debugging from the studio: breakpoints, stepping, variables, watch, evaluate, continue."""
+
+from __future__ import annotations
+
+SOURCE = """local x = 1
+local t = {a = 1, b = {2, 3}}
+x = x + 1
+print("x is", x)
+x = x * 10
+print("done", x)
+"""
+
+
+def _value(studio, *names: str) -> str | None:  # type: ignore[no-untyped-def]
+    item = studio.window.variables.find_item(*names)
+    return None if item is None else item.text(1)
+
+
+def test_breakpoint_step_read_a_variable_continue(studio, wait_for, spell_dir) -> None:  # type: ignore[no-untyped-def]
+    folder = spell_dir(SOURCE)
+    main = str(folder / "main.lua")
+    studio.open_path(str(folder))
+    editor = studio.window.tabs.editor_for(main)
+    editor.sig_breakpoint_clicked.emit(3)  # a click in the gutter
+    assert editor.breakpoint_lines() == [3]
+    studio.window.watch.add("x * 2")
+    assert studio.start(debug=True)
+    wait_for(lambda: studio.controller.state == "paused" and editor.paused_line() == 3)
+    assert studio.window.stack.count() == 1
+    # Locals expand lazily: x is there, t expands on demand.
+    wait_for(lambda: _value(studio, "Locals", "x") == "1")
+    t_item = studio.window.variables.find_item("Locals", "t")
+    t_item.setExpanded(True)
+    wait_for(lambda: studio.window.variables.find_item("Locals", "t", "b") is not None)
+    wait_for(lambda: studio.window.watch.value("x * 2") == "2")
+    studio.controller.step_over()
+    wait_for(lambda: studio.controller.state == "paused" and editor.paused_line() == 4)
+    wait_for(lambda: _value(studio, "Locals", "x") == "2")
+    studio.window.evaluate.evaluate("x + 40")
+    wait_for(lambda: "42" in studio.window.evaluate.output.toPlainText())
+    studio.controller.resume()
+    wait_for(lambda: studio.controller.state == "ended")
+    assert editor.paused_line() is None
+    assert "done\t20" in studio.window.console.text()
+
+
+def test_conditional_breakpoint_and_run_to_cursor(studio, wait_for, spell_dir) -> None:  # type: ignore[no-untyped-def]
+    folder = spell_dir("local total = 0\nfor i = 1, 5 do\n  total = total + i\nend\nprint(total)\n")
+    main = str(folder / "main.lua")
+    studio.open_path(str(folder))
+    from ide.run.breakpoints import LineBreakpoint
+
+    studio.breakpoints.set(LineBreakpoint(main, 3, condition="i == 4"))
+    studio.start(debug=True)
+    wait_for(lambda: studio.controller.state == "paused" and studio.window.stack.count() > 0)
+    studio.window.evaluate.evaluate("i")
+    wait_for(lambda: "  4" in studio.window.evaluate.output.toPlainText())
+    studio.breakpoints.remove(main, 3)
+    studio.run_to_line(main, 5)
+    wait_for(
+        lambda: (
+            studio.controller.state == "paused"
+            and studio.window.tabs.editor_for(main).paused_line() == 5
+        )
+    )
+    studio.controller.resume()
+    wait_for(lambda: studio.controller.state == "ended")
+    assert "15" in studio.window.console.text()
+
+
+def test_stop_a_runaway_spell(studio, wait_for, spell_dir) -> None:  # type: ignore[no-untyped-def]
+    studio.open_path(str(spell_dir("while true do end\n")))
+    studio.start(debug=False)
+    wait_for(lambda: studio.controller.state == "running")
+    studio.window.actions_by_name["stop"].trigger()
+    wait_for(lambda: studio.controller.state == "ended", timeout=10)
+    assert studio.controller.session.client.process.poll() is not None
+
+
+def test_pause_a_busy_loop_in_a_debug_session(studio, wait_for, spell_dir) -> None:  # type: ignore[no-untyped-def]
+    studio.open_path(str(spell_dir("local n = 0\nwhile true do\n  n = n + 1\nend\n")))
+    studio.start(debug=True)
+    wait_for(lambda: studio.controller.state == "running")
+    studio.controller.pause()
+    wait_for(lambda: studio.controller.state == "paused")
+    studio.controller.stop()
+    wait_for(lambda: studio.controller.state == "ended", timeout=10)
+
+
+def test_survive_a_host_crash(studio, wait_for, spell_dir) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+
+    studio.open_path(str(spell_dir("while true do end\n")))
+    studio.start(debug=False)
+    wait_for(lambda: studio.controller.state == "running")
+    os.kill(studio.controller.session.pid, signal.SIGKILL)
+    wait_for(lambda: studio.controller.state == "ended", timeout=10)
+    assert "the engine host died" in studio.window.console.text()
+    assert "SIGKILL" in studio.window.console.text()
+    # Still usable: the next run works.
+    studio.open_path(str(spell_dir('print("again")\n', name="second")))
+    studio.start(debug=False)
+    wait_for(lambda: studio.controller.state == "ended")
+    assert "again" in studio.window.console.text()
