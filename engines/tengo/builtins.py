@@ -22,8 +22,6 @@ from .values import (
     TError,
     Time,
     UserFunction,
-    bytes_to_str,
-    char_str,
     str_len,
     str_to_bytes,
     to_plain_str,
@@ -374,5 +372,3 @@ for _name, _test in PREDICATES.items():
     BUILTINS[_name] = _pred(_name, _test)
 
 BUILTIN_VALUES = {name: BuiltinFunction(name, fn) for name, fn in BUILTINS.items()}
-
-__all__ = ["BUILTINS", "BUILTIN_VALUES", "bytes_to_str", "char_str"]

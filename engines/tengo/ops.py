@@ -11,8 +11,6 @@ from typing import Any
 
 from .errors import TengoRuntimeError
 from .values import (
-    INT_MAX,
-    INT_MIN,
     BuiltinFunction,
     Char,
     FunctionType,
@@ -21,10 +19,8 @@ from .values import (
     TError,
     Time,
     UserFunction,
-    char_str,
     str_len,
     to_plain_str,
-    to_str,
     type_name,
     wrap_int,
 )
@@ -512,15 +508,3 @@ def deep_copy(v: Any) -> Any:
 
 def make_error(v: Any) -> TError:
     return TError(v)
-
-
-__all__ = [
-    "INT_MAX",
-    "INT_MIN",
-    "add",
-    "binop",
-    "char_str",
-    "eq",
-    "index",
-    "to_str",
-]
