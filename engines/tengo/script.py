@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import warnings
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,10 @@ from .values import FunctionType, TError, python_type_to_tengo, wrap_int
 # recursion instead (CPython 3.11 does not use the C stack for these calls).
 MAX_FRAMES = 12000
 _counter = itertools.count(1)
-_UNITS: dict[str, CompiledUnit] = {}
+# generated file name -> unit, for mapping tracebacks back to Tengo source.
+# Weak, so compiled scripts can be garbage collected; a unit stays alive as long
+# as its script or any function it created does (see ``run``).
+_UNITS: weakref.WeakValueDictionary[str, CompiledUnit] = weakref.WeakValueDictionary()
 
 
 @dataclass
@@ -187,6 +191,7 @@ class CompiledScript:
     def run(self) -> dict[str, Any]:
         """Runs the program; returns its globals (name -> Tengo value)."""
         ns = _namespace(self.unit)
+        ns["__tengo_unit__"] = self.unit  # functions keep their line table alive
         if self.limits.max_allocs >= 0:
             counter = _AllocCounter(self.limits.max_allocs)
             ns["_alloc"] = counter
