@@ -205,18 +205,24 @@ def test_traces_pane_waterfall_totals_and_detail(qtbot, hub: InspectorHub, tmp_p
     hub.feed(records[: start_of_chat + 1])  # the chat span is open
     pane.refresher.flush()
     model = pane.tree_model
-    root = model.index(0, 0)
-    agent = model.index(0, 0, root)
-    chat = model.index(0, 0, agent)
-    assert agent.data() == "invoke_agent solver" and chat.data() == "chat test/m"
-    assert model.index(0, 1, agent).data().endswith("…")  # running
+    assert [model.index(row, 0).data() for row in range(3)] == [
+        "▾ run main",
+        "    ▾ invoke_agent solver",
+        "           chat test/m",
+    ]
+    assert model.index(1, 1).data().endswith("…")  # running
     inserted: list[int] = []
     model.rowsInserted.connect(lambda *_: inserted.append(1))
     hub.feed(records[start_of_chat + 1 :])
     pane.refresher.flush()
     assert inserted == []  # nothing new started: rows updated in place
-    assert model.index(0, 2, root).data() == "10" and model.index(0, 3, root).data() == "$0.5000"
+    assert model.index(0, 2).data() == "10" and model.index(0, 3).data() == "$0.5000"
+    assert not model.index(1, 1).data().endswith("…")
     assert "ok" in pane.totals.text() and "7 in + 3 out tokens" in pane.totals.text()
+    pane.toggle(hub.traces.by_key["1"])  # fold the agent: its chat span is hidden
+    assert pane.tree.isRowHidden(2) and model.index(1, 0).data() == "    ▸ invoke_agent solver"
+    pane.toggle(hub.traces.by_key["1"])
+    assert not pane.tree.isRowHidden(2)
     with qtbot.waitSignal(pane.sig_span_selected):
         pane.select(hub.traces.by_key["2"])
     text = pane.detail.toPlainText()
@@ -242,6 +248,18 @@ def test_metrics_pane_one_plot_per_metric_and_a_curve_per_label_set(qtbot, hub: 
     hub.reset()
     pane.refresher.flush()
     assert pane.plots == {}
+
+
+def test_metrics_pane_builds_one_new_plot_per_refresh(qtbot, hub: InspectorHub, tmp_path: Path):
+    """New metrics get their plots over successive refreshes; a histogram is a distribution."""
+    pane = MetricsPane(hub.metrics)
+    qtbot.addWidget(pane)
+    hub.feed(run_source(tmp_path / "spans", SPANS_SPELL))
+    pane.refresher.flush()
+    assert list(pane.plots) == ["llm.tokens.input"]
+    qtbot.waitUntil(lambda: len(pane.plots) == 2, timeout=2000)  # the refresher asked again
+    latency = pane.plots["llm.latency"].curves[(("model", "test/m"),)]
+    assert list(latency.yData) == [0] * 2 + [1] + [0] * 2  # one observation, 5 bins
 
 
 def test_runs_pane_lists_opens_and_compares(qtbot, tmp_path: Path):
@@ -322,5 +340,5 @@ def test_opened_run_window_shows_its_panes(qtbot, tmp_path: Path):
         "State", "Events", "Traces", "Metrics",
     ]  # fmt: skip
     traces = window.widget(2)
-    assert isinstance(traces, TracesPane) and traces.tree_model.rowCount() == 1
+    assert isinstance(traces, TracesPane) and traces.tree_model.rowCount() == 3  # run, 2 spans
     assert Qt.WindowType.Window & window.windowFlags()

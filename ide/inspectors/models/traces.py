@@ -35,7 +35,8 @@ class SpanNode:
     attributes: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     children: list[SpanNode] = field(default_factory=list)
-    row: int = 0
+    row: int = 0  # position among its parent's children
+    order: int = 0  # position in TracesModel.nodes (start order)
     depth: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -135,7 +136,7 @@ class TracesModel(RecordModel):
 
     def _root(self, ts: float) -> SpanNode:
         if self.root is None:
-            self.root = SpanNode(ROOT_KEY, "run", ts)
+            self.root = SpanNode(ROOT_KEY, "run", ts, order=len(self.nodes))
             self.by_key[ROOT_KEY] = self.root
             self.nodes.append(self.root)
         return self.root
@@ -154,6 +155,7 @@ class TracesModel(RecordModel):
             parent=parent,
             attributes=dict(data.get("attributes") or {}),
             row=len(parent.children),
+            order=len(self.nodes),
             depth=parent.depth + 1,
         )
         parent.children.append(node)

@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ide.inspectors.models.events import ROW_KINDS, EventRow, EventsModel
-from ide.inspectors.views.common import JsonView, Refresher
+from ide.inspectors.views.common import DISPLAY, FOREGROUND, TOOLTIP, JsonView, Refresher, brush
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("#", "Time", "Kind", "Type", "Source", "Payload")
@@ -81,24 +80,31 @@ class EventsTableModel(QAbstractTableModel):
         return self.model.rows[index.row()]
 
     def data(self, index: Index, role: int = 0) -> Any:
-        if not index.isValid() or index.row() >= self.shown:
+        if role not in _ROLES:
             return None
-        row = self.model.rows[index.row()]
+        i = index.row()
+        if i >= self.shown:
+            return None
+        row = self.model.rows[i]
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY:
             if col == 0:
                 return str(row.seq)
             if col == 1:
                 return f"{self.model.relative_time(row):.3f}s"
-            return (row.kind, row.type, row.source, row.preview)[col - 2] if col >= 2 else None
-        if role == Qt.ItemDataRole.ForegroundRole and col in (2, 3):
-            colour = LEVEL_COLOURS.get(row.type) or KIND_COLOURS.get(row.kind)
-            return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
-            return (
-                time.strftime("%H:%M:%S", time.localtime(row.ts)) + f".{int(row.ts % 1 * 1000):03d}"
-            )
-        return None
+            return (row.kind, row.type, row.source, row.preview)[col - 2]
+        if role == FOREGROUND:
+            if col in (2, 3):
+                colour = LEVEL_COLOURS.get(row.type) or KIND_COLOURS.get(row.kind)
+                return brush(colour) if colour else None
+            return None
+        if col == 1:
+            stamp = time.strftime("%H:%M:%S", time.localtime(row.ts))
+            return f"{stamp}.{int(row.ts % 1 * 1000):03d}"
+        return row.preview if col == 5 else None
+
+
+_ROLES = frozenset((DISPLAY, FOREGROUND, TOOLTIP))
 
 
 class EventsFilter(QSortFilterProxyModel):

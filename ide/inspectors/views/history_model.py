@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
 
 from ide.inspectors.models.state import StateModel
+from ide.inspectors.views.common import DISPLAY, FOREGROUND, TOOLTIP, brush
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("#", "Scope", "Op", "Path", "Diff")
@@ -51,19 +51,17 @@ class HistoryTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = 0) -> Any:
-        if not index.isValid() or index.row() >= self.shown:
+        if role != DISPLAY and role != FOREGROUND and role != TOOLTIP:
             return None
-        change = self.model.history[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                str(change.seq),
-                change.scope,
-                change.op,
-                change.path or "(root)",
-                change.summary(),
-            )[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
-            return QBrush(QColor(OP_COLOURS.get(change.op, "#24292f")))
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
-            return change.summary()
-        return None
+        i = index.row()
+        if i >= self.shown:
+            return None
+        change = self.model.history[i]
+        col = index.column()
+        if role == DISPLAY:
+            if col == 4:
+                return change.summary()
+            return (str(change.seq), change.scope, change.op, change.path or "(root)")[col]
+        if role == FOREGROUND:
+            return brush(OP_COLOURS.get(change.op, "#24292f")) if col == 2 else None
+        return change.summary() if col == 4 else None

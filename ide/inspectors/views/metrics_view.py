@@ -1,11 +1,14 @@
 """The Metrics pane: one pyqtgraph plot per metric, one curve (and legend entry) per label set.
 
 Counters plot their running total, gauges their value (both as steps over run time);
-histograms plot each observation as a point. A refresh redraws only series that got points.
+histograms plot the distribution of their observations (counts per bin, redrawn as values
+come). A refresh redraws only series that got points, and builds at most one new plot (a
+pyqtgraph plot costs tens of ms to make), asking for another refresh if more are due.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
@@ -26,8 +29,14 @@ class MetricPlot(pg.PlotWidget):
         self.setMaximumHeight(PLOT_HEIGHT + 40)
         self.setTitle(f"<b>{name}</b> <span style='color:#57606a'>({kind})</span>", size="9pt")
         self.showGrid(x=True, y=True, alpha=0.2)
-        self.setLabel("bottom", "run time", units="s")
-        self.legend = self.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        if kind == "histogram":
+            self.setLabel("bottom", "value")
+            self.setLabel("left", "count")
+        else:
+            self.setLabel("bottom", "run time", units="s")
+        self.legend = self.addLegend(
+            offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 210)
+        )
         self.curves: dict[tuple[tuple[str, str], ...], pg.PlotDataItem] = {}
 
     def update_series(self, series: Series, until: float) -> None:
@@ -36,18 +45,32 @@ class MetricPlot(pg.PlotWidget):
         if curve is None:
             colour = pg.intColor(len(self.curves), hues=8, values=1, maxValue=200)
             if series.type == "histogram":
+                fill = pg.mkColor(colour)
+                fill.setAlpha(90)
                 curve = self.plot(
-                    pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None,
+                    pen=pg.mkPen(colour, width=2), fillLevel=0, brush=fill,
                     name=label_text(series.labels),
                 )  # fmt: skip
             else:
-                curve = self.plot(pen=pg.mkPen(colour, width=2), name=label_text(series.labels))
+                curve = self.plot(
+                    pen=pg.mkPen(colour, width=2), symbolBrush=colour, symbolPen=colour,
+                    name=label_text(series.labels),
+                )  # fmt: skip
             curve.setClipToView(True)
             curve.setDownsampling(auto=True)
             self.curves[series.labels] = curve
-        if series.type == "histogram" or len(series.xs) < 2:
+        if series.type == "histogram":
+            values = np.asarray(series.ys)
+            bins = int(min(40, max(5, np.sqrt(len(values)))))
+            low, high = float(values.min()), float(values.max())
+            if high <= low:  # one distinct value: a narrow range around it
+                pad = abs(low) * 0.1 or 0.5
+                low, high = low - pad, high + pad
+            counts, edges = np.histogram(values, bins=bins, range=(low, high))
+            curve.setData(edges, counts, stepMode="center")
+        elif len(series.xs) < 2:
             curve.setData(series.xs, series.ys)
-            if len(series.xs) < 2 and series.type != "histogram":
+            if len(series.xs) < 2:
                 curve.setSymbol("o")
                 curve.setSymbolSize(5)
         else:
@@ -87,11 +110,16 @@ class MetricsPane(QScrollArea):
                 plot.deleteLater()
             self.plots.clear()
             self._version = 0
+        created = False
         for series in self.model.dirty_since(self._version):
             if series.name not in self.plots:
+                if created:  # one new plot per refresh; the rest on the next one
+                    self.refresher.poke()
+                    return
                 plot = MetricPlot(series.name, series.type, self.inner)
                 self.column.insertWidget(self.column.count() - 1, plot)
                 self.plots[series.name] = plot
+                created = True
             self.plots[series.name].update_series(series, self.model.last_x)
         self._version = self.model.version
         self.empty.setVisible(not self.plots)

@@ -124,25 +124,18 @@ class ComparisonView(QWidget):
     def _texts(row: CompareRow) -> list[str]:
         name = row.name + ("  [only in A]" if row.b is None else "")
         name += "  [only in B]" if row.a is None else ""
-        dur_a, dur_b = row.values("duration")
-        tok_a, tok_b = row.values("total_tokens")
-        cost_a, cost_b = row.values("total_cost")
-
-        def tokens(v: float) -> str:
-            return f"{int(v):,}"
-
-        return [
-            name,
-            _or_dash(dur_a, human_seconds),
-            _or_dash(dur_b, human_seconds),
-            _delta(row.delta("duration"), human_seconds),
-            _or_dash(tok_a, tokens),
-            _or_dash(tok_b, tokens),
-            _delta(row.delta("total_tokens"), tokens),
-            _or_dash(cost_a, human_cost),
-            _or_dash(cost_b, human_cost),
-            _delta(row.delta("total_cost"), human_cost),
-        ]
+        texts = [name]
+        for attr, fmt in (
+            ("duration", human_seconds),
+            ("total_tokens", lambda v: f"{int(v):,}"),
+            ("total_cost", human_cost),
+        ):
+            a, b = row.values(attr)
+            if attr != "duration" and not a and not b:  # no usage on either side
+                texts += ["", "", ""]
+                continue
+            texts += [_or_dash(a, fmt), _or_dash(b, fmt), _delta(row.delta(attr), fmt)]
+        return texts
 
 
 class RunsPane(QWidget):
@@ -218,8 +211,7 @@ class RunsPane(QWidget):
                 if col == 2:
                     item.setForeground(QBrush(QColor(STATUS_COLOURS.get(run.status, "#9a6700"))))
                 self.table.setItem(row, col, item)
-            if run.id in selected:
-                self.table.selectRow(row)
+        self.select_ids([run_id for run_id in selected])
         self.message.setText(self.model.error or f"{len(self.model.runs)} runs")
         if self.model.comparison is not self._shown_comparison and self.model.comparison:
             self._shown_comparison = self.model.comparison

@@ -20,18 +20,17 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QTextBrowser,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from ide.inspectors.models.traces import SpanNode, TracesModel
 from ide.inspectors.views.common import Refresher, human_cost, human_seconds, json_html
-from ide.inspectors.views.span_tree_model import KIND_COLOURS, NODE_ROLE, TIMELINE, SpanTreeModel
+from ide.inspectors.views.span_table_model import KIND_COLOURS, NODE_ROLE, TIMELINE, SpanTableModel
 
 Index = QModelIndex | QPersistentModelIndex
-AUTO_EXPAND_DEPTH = 3
 
 
 def badge(node: SpanNode, now: float) -> str:
@@ -50,7 +49,7 @@ def badge(node: SpanNode, now: float) -> str:
 class WaterfallDelegate(QStyledItemDelegate):
     """Paints a span's bar on the run's time axis and its badge in the Timeline column."""
 
-    def __init__(self, traces: TracesModel, tree_model: SpanTreeModel) -> None:
+    def __init__(self, traces: TracesModel, tree_model: SpanTableModel) -> None:
         super().__init__()
         self.traces = traces
         self.tree_model = tree_model
@@ -155,16 +154,21 @@ class TracesPane(QWidget):
     def __init__(self, model: TracesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.tree_model = SpanTreeModel(model, self)
+        self.tree_model = SpanTableModel(model, self)
         self.totals = QLabel()
-        self.tree = QTreeView()
+        self.tree = QTableView()
         self.tree.setModel(self.tree_model)
-        self.tree.setUniformRowHeights(True)
+        self.tree.setShowGrid(False)
+        self.tree.setWordWrap(False)
+        self.tree.verticalHeader().hide()
+        self.tree.verticalHeader().setDefaultSectionSize(20)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.delegate = WaterfallDelegate(model, self.tree_model)
         self.tree.setItemDelegateForColumn(TIMELINE, self.delegate)
-        header = self.tree.header()
-        for col, width in enumerate((230, 80, 70, 70)):
+        header = self.tree.horizontalHeader()
+        header.setHighlightSections(False)
+        for col, width in enumerate((260, 80, 70, 70)):
             header.resizeSection(col, width)
         header.setStretchLastSection(True)
         self.detail = QTextBrowser()
@@ -179,6 +183,7 @@ class TracesPane(QWidget):
         layout.addWidget(self.totals)
         layout.addWidget(split, 1)
         self.tree.selectionModel().currentRowChanged.connect(self._selected)
+        self.tree.doubleClicked.connect(self._double_clicked)
         self._ticker = QTimer(self)  # running spans grow: repaint while the run goes
         self._ticker.setInterval(250)
         self._ticker.timeout.connect(self._tick)
@@ -189,9 +194,11 @@ class TracesPane(QWidget):
 
     def refresh(self) -> None:
         """Insert new spans, update ended ones and the totals line."""
-        for node in self.tree_model.sync():
-            if node.depth < AUTO_EXPAND_DEPTH:
-                self.tree.expand(self.tree_model.index_of(node))
+        first, end = self.tree_model.sync()
+        if self.tree_model.collapsed:
+            for row in range(first, end):
+                if self.tree_model.hidden(self.model.nodes[row]):
+                    self.tree.setRowHidden(row, True)
         root = self.model.root
         running = root is not None and root.running
         if running and not self._ticker.isActive():
@@ -222,7 +229,28 @@ class TracesPane(QWidget):
 
     def select(self, node: SpanNode) -> None:
         """Select a span (and show its detail)."""
-        self.tree.setCurrentIndex(self.tree_model.index_of(node))
+        self.tree.setCurrentIndex(self.tree_model.index(node.order, 0))
+
+    def toggle(self, node: SpanNode) -> None:
+        """Fold or unfold the spans under `node`."""
+        model = self.tree_model
+        if node.order in model.collapsed:
+            model.collapsed.discard(node.order)
+        else:
+            model.collapsed.add(node.order)
+        stack = list(node.children)
+        while stack:
+            child = stack.pop()
+            if child.order < model.shown:
+                self.tree.setRowHidden(child.order, model.hidden(child))
+            stack.extend(child.children)
+        index = model.index(node.order, 0)
+        model.dataChanged.emit(index, index)
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        node = self.tree_model.node(index)
+        if node is not None and node.children and index.column() == 0:
+            self.toggle(node)
 
     def _selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.tree_model.node(current)
