@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SPELLBOOK := resources/spellbook
 
-.PHONY: run test lint bench setup system-deps docs clean screenshots
+.PHONY: run test lint bench setup system-deps docs clean recordings screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -45,3 +45,7 @@ docs: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Re-record the spellbook's LLM spells (after changing them or the tools they use).
+recordings: setup
+	$(PY) tests/support/record_spellbook.py
