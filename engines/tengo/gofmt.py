@@ -53,23 +53,38 @@ def _fmt_exp(f: float, prec: int, upper: bool) -> str:
     return out.upper() if upper else out
 
 
+def _shortest_digits(f: float) -> tuple[str, int]:
+    """Shortest round-trip digits of ``abs(f)`` and the decimal exponent of
+    the first digit (``1234.5`` -> ``("12345", 3)``)."""
+    r = repr(abs(f))
+    if "e" in r:
+        m, _, e = r.partition("e")
+        digits = m.replace(".", "").rstrip("0") or "0"
+        return digits, int(e)
+    whole, _, frac = r.partition(".")
+    if frac == "0":
+        frac = ""
+    if whole != "0":
+        digits = (whole + frac).rstrip("0") or "0"
+        return digits, len(whole) - 1
+    stripped = frac.lstrip("0")
+    return (stripped.rstrip("0") or "0"), -(len(frac) - len(stripped)) - 1
+
+
 def _fmt_g(f: float, prec: int | None, upper: bool) -> str:
+    """Go's %g; ``prec=None`` is the shortest representation (as %v uses),
+    switching to exponent form when the exponent is < -4 or >= 6."""
     if prec is None:
-        r = repr(f)
-        if "e" in r or "E" in r:
-            mant, _, exp = r.partition("e")
-            if mant.endswith(".0"):
-                mant = mant[:-2]
-            sign = exp[0] if exp[0] in "+-" else "+"
-            digits = exp.lstrip("+-").lstrip("0").rjust(2, "0")
-            out = f"{mant}e{sign}{digits}"
-            exp_v = int(exp)
-            if -4 <= exp_v < 21:
-                out = format_float(f)
+        if f == 0:
+            out = "-0" if str(f)[0] == "-" else "0"
         else:
-            out = r[:-2] if r.endswith(".0") else r
-            if abs(f) >= 1e21:
-                out = _fmt_exp(f, 16, False)
+            digits, e10 = _shortest_digits(f)
+            sign = "-" if f < 0 else ""
+            if e10 < -4 or e10 >= 6:
+                mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+                out = f"{sign}{mant}e{'-' if e10 < 0 else '+'}{abs(e10):02d}"
+            else:
+                out = format_float(f)
     else:
         p = prec or 1
         out = f"{f:.{p}g}"

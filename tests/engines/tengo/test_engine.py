@@ -254,3 +254,8 @@ def test_int64_wraparound_in_hot_code() -> None:
         [4, 2, 9, 6, -3],
         [2.5, 0.5, 2.25, 3.0, -1.5],
     ]
+
+
+def test_format_floats_like_go() -> None:
+    src = 'out := [format("%v", 100000000.0), format("%v", 123456.0), format("%v", 1e-5), format("%.2f", 3.14159), string(1e8)]'
+    assert run_script(src)["out"] == ["1e+08", "123456", "1e-05", "3.14", "100000000"]
