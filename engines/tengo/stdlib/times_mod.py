@@ -8,7 +8,7 @@ import time as _time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..timefmt import rfc3339, time_string, to_datetime
+from ..timefmt import go_format, time_string, to_datetime
 from ..values import Time
 from ._util import arg_int, arg_str, bad_arg, go_error, module, nargs
 
@@ -198,6 +198,11 @@ def _pd(*a: Any) -> Any:
     return go_error(f'time: invalid duration "{s}"') if v is None else v
 
 
+def _time_format(*a: Any) -> Any:
+    nargs("time_format", a, 2)
+    return go_format(_time_arg("time_format", a, 0), arg_str("time_format", a, 1))
+
+
 MODULE = module(
     "times",
     {
@@ -268,10 +273,7 @@ MODULE = module(
         "time_string": _tfield("time_string", time_string),
         "time_location": _tfield("time_location", lambda t: t.zone),
         "to_utc": _tfield("to_utc", lambda t: Time(t.ns, 0, "UTC")),
-        "time_format": lambda *a: (
-            nargs("time_format", a, 2),
-            rfc3339(_time_arg("time_format", a, 0)),
-        )[1],
+        "time_format": _time_format,
         "is_zero": _tfield("is_zero", lambda t: not bool(t)),
     },
 )

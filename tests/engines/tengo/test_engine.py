@@ -259,3 +259,22 @@ def test_int64_wraparound_in_hot_code() -> None:
 def test_format_floats_like_go() -> None:
     src = 'out := [format("%v", 100000000.0), format("%v", 123456.0), format("%v", 1e-5), format("%.2f", 3.14159), string(1e8)]'
     assert run_script(src)["out"] == ["1e+08", "123456", "1e-05", "3.14", "100000000"]
+
+
+def test_times_format_with_go_layouts() -> None:
+    src = """
+    times := import("times")
+    t := times.date(2024, 3, 7, 15, 4, 5, 120000000, "UTC")
+    out := [
+        times.time_format(t, "2006-01-02 15:04:05.000"),
+        times.time_format(t, times.format_rfc3339),
+        times.time_format(t, "Mon Jan _2 3:04PM"),
+        times.time_string(t),
+    ]
+    """
+    assert run_script(src)["out"] == [
+        "2024-03-07 15:04:05.120",
+        "2024-03-07T15:04:05Z",
+        "Thu Mar  7 3:04PM",
+        "2024-03-07 15:04:05.12 +0000 UTC",
+    ]
