@@ -58,8 +58,16 @@ class RunContext:
     # Set from any thread to stop the run; engines check it at their interrupt points.
     cancelled: threading.Event = field(default_factory=threading.Event)
     cancel_reason: str = ""
+    cancel_limit: str = "cancelled"
     # Set for a replayed run: an engines.replay.Recording serving the recorded values.
     replay: Any = None
+    # `semantic_stop(kind, name, description, payload)`: called by services just before
+    # something a debugger may want to stop at (a hook point, an LLM call, a tool); a
+    # function breakpoint named `kind` or `kind:name` stops there. A no-op unless an engine
+    # running under a debugger sets it (the Lua engine sets its debugger's `on_semantic`).
+    semantic_stop: Callable[[str, str | None, str, Any], None] = field(
+        default=lambda kind, name, description, payload=None: None, repr=False, compare=False
+    )
 
     @property
     def run_id(self) -> str:
@@ -76,14 +84,17 @@ class RunContext:
         """Time spent stopped in the debugger does not count against the time limit."""
         self.started += seconds
 
-    def cancel(self, reason: str) -> None:
+    def cancel(self, reason: str, limit: str = "cancelled") -> None:
+        """Stop the run; `limit` names why in the LimitExceeded the spell ends with (the
+        host passes "terminated" when a client ends the run, so it is recorded as such)."""
         self.cancel_reason = reason
+        self.cancel_limit = limit
         self.cancelled.set()
 
     def check_deadline(self) -> None:
         """Raise when the run has gone past its wall-clock limit or was cancelled."""
         if self.cancelled.is_set():
-            raise LimitExceeded("cancelled", self.cancel_reason or "run cancelled")
+            raise LimitExceeded(self.cancel_limit, self.cancel_reason or "run cancelled")
         if time.monotonic() > self.deadline:
             raise LimitExceeded(
                 "timeout",

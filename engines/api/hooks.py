@@ -24,6 +24,8 @@ HOOK_POINTS = (
     "after_tool_call",
     "before_workflow_step",
     "after_workflow_step",
+    "agent_start",
+    "agent_stop",
 )
 
 
@@ -97,6 +99,8 @@ class HooksService:
     def run(self, point: str, payload: Any = None) -> HookResult:
         """Run the hooks of `point` over `payload`; Python callers use this form."""
         check_point(point)
+        # A debugger's `hook:POINT` function breakpoint stops here, before any hook runs.
+        self._ctx.semantic_stop("hook", point, f"before the hooks of {point}", payload)
         hooks = sorted(
             (h for h in self._hooks if h.point == point), key=lambda h: (-h.priority, h.order)
         )

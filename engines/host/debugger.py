@@ -293,6 +293,8 @@ class Debugger:
     ) -> None:
         """Before an LLM call, a tool, a workflow step or a hook point: a function breakpoint
         named `kind` or `kind:name` stops here, and the stopped event carries the payload."""
+        if self._stopped.is_set():
+            return  # called by an expression evaluated while stopped: never stop again
         breakpoints = self.state.function_breakpoints
         bp = breakpoints.get(f"{kind}:{name}") if name else None
         bp = bp or breakpoints.get(kind)

@@ -90,6 +90,9 @@ class HostServer:
     # -- lifecycle -------------------------------------------------------------------------
 
     def on_initialize(self, args: dict[str, Any]) -> dict[str, Any]:
+        # While the client configures, import what a launch needs (not litellm), so that
+        # launch → first output does not pay for it.
+        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
         return CAPABILITIES
 
     def on_launch(self, args: dict[str, Any]) -> None:
@@ -132,7 +135,7 @@ class HostServer:
     def on_terminate(self, args: dict[str, Any]) -> None:
         if self._run is None or self._run_thread is None:
             return
-        self._run.ctx.cancel("terminated by the client")
+        self._run.ctx.cancel("terminated by the client", limit="terminated")
         self.debugger.resume("terminate")
         threading.Thread(target=self._ensure_terminated, daemon=True).start()
 
@@ -144,7 +147,7 @@ class HostServer:
 
     def _end_run(self, reason: str) -> None:
         if self._run is not None and self._run_thread is not None and self._run_thread.is_alive():
-            self._run.ctx.cancel(reason)
+            self._run.ctx.cancel(reason, limit="terminated")
             self.debugger.resume("terminate")
             self._run_thread.join(TERMINATE_GRACE)
             if self._run_thread.is_alive():
@@ -181,7 +184,9 @@ class HostServer:
     # -- execution control -----------------------------------------------------------------
 
     def _require_debug(self) -> None:
-        if self._run is None or self._run.no_debug:
+        if self._run is None:
+            raise RequestError("no spell was launched")
+        if self._run.no_debug:
             raise RequestError("not a debug session (launched with noDebug)")
 
     def on_pause(self, args: dict[str, Any]) -> None:
@@ -254,3 +259,26 @@ class HostServer:
             "type": result["type"],
             "variablesReference": result["variablesReference"],
         }
+
+
+_WARM_MODULES = (
+    "engines.host.session",
+    "engines.runner",
+    "engines.spell.loader",
+    "engines.spell.params",
+    "engines.store.runs",
+    "engines.store.export",
+    "engines.api.state_store",
+    "engines.lua.adapter",
+    "engines.lua.debug",
+)
+
+
+def _warm_up() -> None:
+    import importlib
+
+    for name in _WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the launch will report it properly
+            return
