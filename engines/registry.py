@@ -10,8 +10,9 @@ from engines.errors import SpellError
 # name -> (module, class); extensions decide the engine of a single-file spell.
 ENGINES: dict[str, tuple[str, str]] = {
     "lua": ("engines.lua.adapter", "LuaEngine"),
+    "javascript": ("engines.javascript.adapter", "JavaScriptEngine"),
 }
-PLANNED = ("javascript", "tengo")
+PLANNED = ("tengo",)
 
 
 def available() -> list[str]:
