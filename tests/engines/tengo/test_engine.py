@@ -269,7 +269,7 @@ def test_times_format_with_go_layouts() -> None:
         times.time_format(t, "2006-01-02 15:04:05.000"),
         times.time_format(t, times.format_rfc3339),
         times.time_format(t, "Mon Jan _2 3:04PM"),
-        times.time_string(t),
+        times.time_string(t)
     ]
     """
     assert run_script(src)["out"] == [
