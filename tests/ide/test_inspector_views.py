@@ -80,6 +80,7 @@ def test_events_pane_appends_rows_filters_and_shows_payload(qtbot, hub: Inspecto
     """Rows arrive by insertion (not reset); filters narrow them; a row's payload is shown."""
     pane = EventsPane(hub.events)
     qtbot.addWidget(pane)
+    pane.show()
     resets: list[int] = []
     pane.table_model.modelReset.connect(lambda: resets.append(1))
     records = run_spellbook("events-and-hooks")
@@ -99,6 +100,17 @@ def test_events_pane_appends_rows_filters_and_shows_payload(qtbot, hub: Inspecto
     assert selected.args[0].type == "order.rejected"
     assert "quantity 12 is over 10" in pane.json.toPlainText()
     assert pane.type_box.findData("order.shipped") >= 0  # types seen become filter choices
+
+
+def test_a_hidden_pane_refreshes_only_once_shown(qtbot, hub: InspectorHub):
+    """While hidden a pane does no work; shown, it catches up with everything fed meanwhile."""
+    pane = EventsPane(hub.events)
+    qtbot.addWidget(pane)
+    hub.feed(run_spellbook("events-and-hooks"))
+    qtbot.wait(150)  # three refresh intervals
+    assert pane.table_model.rowCount() == 0
+    pane.show()
+    qtbot.waitUntil(lambda: pane.table_model.rowCount() == 12, timeout=2000)
 
 
 def test_state_pane_tree_highlight_history_and_slider(qtbot, hub: InspectorHub):
@@ -254,6 +266,7 @@ def test_metrics_pane_builds_one_new_plot_per_refresh(qtbot, hub: InspectorHub, 
     """New metrics get their plots over successive refreshes; a histogram is a distribution."""
     pane = MetricsPane(hub.metrics)
     qtbot.addWidget(pane)
+    pane.show()
     hub.feed(run_source(tmp_path / "spans", SPANS_SPELL))
     pane.refresher.flush()
     assert list(pane.plots) == ["llm.tokens.input"]

@@ -17,7 +17,9 @@ LabelKey = tuple[tuple[str, str], ...]
 
 
 def label_key(labels: dict[str, Any] | None) -> LabelKey:
-    return tuple(sorted((str(k), str(v)) for k, v in (labels or {}).items()))
+    if not labels:
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in labels.items()))
 
 
 def label_text(key: LabelKey) -> str:
@@ -82,7 +84,7 @@ class MetricsModel(RecordModel):
             return
         data = record.data
         value = data.get("value")
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if type(value) is not float and type(value) is not int:  # bools are not numbers here
             return
         if self.start_ts is None:
             self.start_ts = record.ts

@@ -86,7 +86,7 @@ class SpanNode:
 
 
 def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    return float(value) if type(value) is float or type(value) is int else 0.0
 
 
 def _json_or_text(value: Any) -> Any:

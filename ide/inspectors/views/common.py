@@ -16,15 +16,19 @@ from typing import Any
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import JsonLexer
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 REFRESH_MS = 50
 
 
 class Refresher(QObject):
-    """Calls `refresh()` once, `interval_ms` after the first `poke()` since the last call."""
+    """Calls `refresh()` once, `interval_ms` after the first `poke()` since the last call.
+
+    Given the pane's widget, a refresh due while the pane is hidden waits until it is shown
+    (Thonny's rule: a pane does work only while visible), so hidden panes cost nothing.
+    """
 
     sig_refreshed = Signal(float)
     """Emitted after each refresh with the seconds it took."""
@@ -34,13 +38,18 @@ class Refresher(QObject):
         refresh: Callable[[], None],
         parent: QObject | None = None,
         interval_ms: int = REFRESH_MS,
+        widget: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._refresh = refresh
+        self._widget = widget
+        self._pending = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._due)
+        if widget is not None:
+            widget.installEventFilter(self)
         self.last_seconds = 0.0
         self.worst_seconds = 0.0
 
@@ -49,9 +58,21 @@ class Refresher(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
+    def _due(self) -> None:
+        if self._widget is not None and not self._widget.isVisible():
+            self._pending = True
+            return
+        self.flush()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Show and self._pending:
+            self.poke()
+        return False
+
     def flush(self) -> None:
         """Refresh now (tests and benchmarks call this instead of waiting for the timer)."""
         self._timer.stop()
+        self._pending = False
         started = time.perf_counter()
         self._refresh()
         self.last_seconds = time.perf_counter() - started
@@ -59,10 +80,18 @@ class Refresher(QObject):
         self.sig_refreshed.emit(self.last_seconds)
 
 
-_FORMATTER = HtmlFormatter(noclasses=True, nowrap=True, style="friendly")
+_FORMATTERS = {
+    False: HtmlFormatter(noclasses=True, nowrap=True, style="friendly"),
+    True: HtmlFormatter(noclasses=True, nowrap=True, style="monokai"),
+}
 
 
-def json_html(value: Any, limit: int = 200_000) -> str:
+def is_dark(widget: QWidget) -> bool:
+    """Whether the widget's palette is a dark theme (its base colour is dark)."""
+    return widget.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def json_html(value: Any, limit: int = 200_000, dark: bool = False) -> str:
     """`value` as pretty JSON, coloured by pygments, as an HTML fragment."""
     if isinstance(value, str):
         try:
@@ -75,7 +104,7 @@ def json_html(value: Any, limit: int = 200_000) -> str:
         text = repr(value)
     if len(text) > limit:
         text = text[:limit] + "\n…"
-    return f"<pre style='margin:0'>{highlight(text, JsonLexer(), _FORMATTER)}</pre>"
+    return f"<pre style='margin:0'>{highlight(text, JsonLexer(), _FORMATTERS[dark])}</pre>"
 
 
 class JsonView(QTextBrowser):
@@ -89,7 +118,12 @@ class JsonView(QTextBrowser):
 
     def set_value(self, value: Any) -> None:
         self.value = value
-        self.setHtml(json_html(value))
+        self.setHtml(json_html(value, dark=is_dark(self)))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.value is not None:
+            self.set_value(self.value)  # light or dark colours
 
 
 def human_seconds(seconds: float | None) -> str:

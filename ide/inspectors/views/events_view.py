@@ -179,7 +179,7 @@ class EventsPane(QWidget):
         self.search.textChanged.connect(self._filter_changed)
         self.type_box.currentIndexChanged.connect(self._filter_changed)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
-        self.refresher = Refresher(self.refresh, self)
+        self.refresher = Refresher(self.refresh, self, widget=self)
         self._unsubscribe = model.subscribe(self.refresher.poke)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self.refresh()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ide.inspectors.models.metrics import MetricsModel, Series, label_text
 from ide.inspectors.views.common import Refresher
@@ -23,21 +24,37 @@ class MetricPlot(pg.PlotWidget):
     """The plot of one metric; `curves` by label set."""
 
     def __init__(self, name: str, kind: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent)
         self.name, self.kind = name, kind
         self.setMinimumHeight(PLOT_HEIGHT)
         self.setMaximumHeight(PLOT_HEIGHT + 40)
-        self.setTitle(f"<b>{name}</b> <span style='color:#57606a'>({kind})</span>", size="9pt")
         self.showGrid(x=True, y=True, alpha=0.2)
         if kind == "histogram":
             self.setLabel("bottom", "value")
             self.setLabel("left", "count")
         else:
             self.setLabel("bottom", "run time", units="s")
-        self.legend = self.addLegend(
-            offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 210)
-        )
+        self.legend = self.addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.curves: dict[tuple[tuple[str, str], ...], pg.PlotDataItem] = {}
+        self.apply_palette()
+
+    def apply_palette(self, palette: QPalette | None = None) -> None:
+        """Background, axes, title and legend in the colours of `palette` (the app's)."""
+        palette = palette or QApplication.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        self.setBackground(base)
+        for side in ("left", "bottom"):
+            axis = self.getAxis(side)
+            axis.setPen(text)
+            axis.setTextPen(text)
+        self.setTitle(f"<b>{self.name}</b> ({self.kind})", size="9pt", color=text)
+        legend_bg = pg.mkColor(base)
+        legend_bg.setAlpha(210)
+        self.legend.setBrush(pg.mkBrush(legend_bg))
+        self.legend.setLabelTextColor(text)
+        for _sample, label in self.legend.items:
+            label.setText(label.text, color=text)
 
     def update_series(self, series: Series, until: float) -> None:
         """Draw `series`; a counter's or gauge's last value is held until `until`."""
@@ -56,8 +73,9 @@ class MetricPlot(pg.PlotWidget):
                     pen=pg.mkPen(colour, width=2), symbolBrush=colour, symbolPen=colour,
                     name=label_text(series.labels),
                 )  # fmt: skip
-            curve.setClipToView(True)
-            curve.setDownsampling(auto=True)
+            if series.type != "histogram":  # (binned step data cannot be downsampled)
+                curve.setClipToView(True)
+                curve.setDownsampling(auto=True)
             self.curves[series.labels] = curve
         if series.type == "histogram":
             values = np.asarray(series.ys)
@@ -97,10 +115,16 @@ class MetricsPane(QScrollArea):
         self.setWidget(self.inner)
         self.plots: dict[str, MetricPlot] = {}
         self._version = 0
-        self.refresher = Refresher(self.refresh, self)
+        self.refresher = Refresher(self.refresh, self, widget=self)
         self._unsubscribe = model.subscribe(self.refresher.poke)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light or dark theme
+            for plot in self.plots.values():
+                plot.apply_palette(self.palette())
 
     def refresh(self) -> None:
         """Redraw the series that got points since the last refresh."""

@@ -183,7 +183,7 @@ class RunsPane(QWidget):
         self.compare_button.clicked.connect(self.compare_selected)
         self.table.doubleClicked.connect(lambda *_: self.open_selected())
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        self.refresher = Refresher(self.refresh, self)
+        self.refresher = Refresher(self.refresh, self, widget=self)
         self._unsubscribe = model.subscribe(self.refresher.poke)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self._shown_comparison: RunComparison | None = None

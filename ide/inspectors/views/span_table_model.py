@@ -32,7 +32,7 @@ COLUMNS = ("Span", "Duration", "Tokens", "Cost", "Timeline")
 TIMELINE = 4
 NODE_ROLE = USER
 KIND_COLOURS = {
-    "run": "#57606a",
+    "run": "#8c959f",
     "agent": "#1f6feb",
     "llm": "#8250df",
     "tool": "#bc4c00",

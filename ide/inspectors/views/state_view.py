@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from ide.inspectors.models.state import ChangeMarks, StateChange, StateModel, Trees
-from ide.inspectors.views.common import JsonView, Refresher
+from ide.inspectors.views.common import JsonView, Refresher, is_dark
 from ide.inspectors.views.history_model import HistoryTableModel
 
-HIGHLIGHT = QBrush(QColor("#fff3b0"))
+HIGHLIGHT = {False: QBrush(QColor("#fff3b0")), True: QBrush(QColor("#5c4b00"))}  # light, dark
 MAX_CHILDREN = 500
 PATH_ROLE = Qt.ItemDataRole.UserRole
 RECENT_CHANGES = 3  # the last this many changes are highlighted
@@ -99,6 +99,7 @@ class StatePane(QWidget):
         self._items: dict[tuple[str, str], QTreeWidgetItem] = {}
         self._expanded: set[tuple[str, str]] = set()
         self._lit: list[tuple[str, str]] = []
+        self._lit_changes: list[StateChange] = []
         self._marks: ChangeMarks = model.marks  # the live marks, or those of the position
         self._applied = 0  # history entries the live tree reflects
         self._live = True
@@ -111,7 +112,7 @@ class StatePane(QWidget):
         self._slider_timer.setSingleShot(True)
         self._slider_timer.setInterval(30)
         self._slider_timer.timeout.connect(self._show_position)
-        self.refresher = Refresher(self.refresh, self)
+        self.refresher = Refresher(self.refresh, self, widget=self)
         self._unsubscribe = model.subscribe(self.refresher.poke)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self.refresh()
@@ -238,7 +239,9 @@ class StatePane(QWidget):
             if item is not None:
                 for col in range(3):
                     item.setBackground(col, QBrush())
+        self._lit_changes = changes
         lit: list[tuple[str, str]] = []
+        highlight = HIGHLIGHT[is_dark(self)]
         for change in changes:
             if change.op == "snapshot":
                 continue
@@ -249,9 +252,14 @@ class StatePane(QWidget):
                     item = self._items.get(key)
                     if item is not None:
                         for col in range(3):
-                            item.setBackground(col, HIGHLIGHT)
+                            item.setBackground(col, highlight)
                         lit.append(key)
         self._lit = lit
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light or dark highlight
+            self._highlight(self._lit_changes)
 
     # -- time travel -------------------------------------------------------------------------
 

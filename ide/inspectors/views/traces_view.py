@@ -11,8 +11,8 @@ import html
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ide.inspectors.models.traces import SpanNode, TracesModel
-from ide.inspectors.views.common import Refresher, human_cost, human_seconds, json_html
+from ide.inspectors.views.common import Refresher, human_cost, human_seconds, is_dark, json_html
 from ide.inspectors.views.span_table_model import KIND_COLOURS, NODE_ROLE, TIMELINE, SpanTableModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -85,7 +85,7 @@ class WaterfallDelegate(QStyledItemDelegate):
         metrics = painter.fontMetrics()
         text_w = metrics.horizontalAdvance(text) + 8
         right_room = rect.right() - bar.right()
-        ink = QColor("#24292f")
+        ink = option.palette.color(QPalette.ColorRole.Text)
         if right_room >= text_w:
             tx = bar.right() + 4
         elif bar.left() - rect.left() >= text_w:
@@ -101,7 +101,7 @@ class WaterfallDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-def detail_html(detail: dict[str, Any]) -> str:
+def detail_html(detail: dict[str, Any], dark: bool = False) -> str:
     """The selected span's request, response, tool call and attributes as HTML."""
     esc = html.escape
     rows = [
@@ -140,8 +140,11 @@ def detail_html(detail: dict[str, Any]) -> str:
         ("result", "Result"),
     ):
         if key in detail:
-            rows.append(f"<h4 style='margin:6px 0 2px'>{title}</h4>" + json_html(detail[key]))
-    rows.append("<h4 style='margin:6px 0 2px'>Attributes</h4>" + json_html(detail["attributes"]))
+            rows.append(
+                f"<h4 style='margin:6px 0 2px'>{title}</h4>" + json_html(detail[key], dark=dark)
+            )
+    attributes = json_html(detail["attributes"], dark=dark)
+    rows.append("<h4 style='margin:6px 0 2px'>Attributes</h4>" + attributes)
     return "".join(rows)
 
 
@@ -187,7 +190,7 @@ class TracesPane(QWidget):
         self._ticker = QTimer(self)  # running spans grow: repaint while the run goes
         self._ticker.setInterval(250)
         self._ticker.timeout.connect(self._tick)
-        self.refresher = Refresher(self.refresh, self)
+        self.refresher = Refresher(self.refresh, self, widget=self)
         self._unsubscribe = model.subscribe(self.refresher.poke)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self.refresh()
@@ -227,6 +230,11 @@ class TracesPane(QWidget):
             f"{human_cost(root.total_cost)}"
         )
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the detail in light or dark colours
+            self._show_detail(self.tree_model.node(self.tree.currentIndex()))
+
     def select(self, node: SpanNode) -> None:
         """Select a span (and show its detail)."""
         self.tree.setCurrentIndex(self.tree_model.index(node.order, 0))
@@ -254,7 +262,10 @@ class TracesPane(QWidget):
 
     def _selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.tree_model.node(current)
-        if node is None:
-            return
-        self.detail.setHtml(detail_html(self.model.detail(node)))
-        self.sig_span_selected.emit(node)
+        if node is not None:
+            self._show_detail(node)
+            self.sig_span_selected.emit(node)
+
+    def _show_detail(self, node: SpanNode | None) -> None:
+        if node is not None:
+            self.detail.setHtml(detail_html(self.model.detail(node), dark=is_dark(self)))
