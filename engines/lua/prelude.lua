@@ -219,10 +219,13 @@ function engine.call_reporting_errors(fn, on_error)
 end
 
 -- For the debugger only: never reachable from the spell.
+-- Hooks are per thread and the host calls this from Python, on the main thread: update
+-- every thread now running (coroutines resuming each other), not just the main one, so a
+-- breakpoint set or a step begun while a coroutine runs takes effect inside it at once.
 function engine.set_line_hook(fn)
   line_hook = fn
   hook_mask = fn and "l" or ""
-  install_hook(nil)
+  for index = 1, #running_threads do install_hook(running_threads[index]) end
 end
 
 engine.running_threads = running_threads

@@ -246,3 +246,27 @@ def test_terminate_while_stopped_at_a_hook_point_ends_the_run(host, spell):
     assert dap.exit_code(2) == 3
     assert "after" not in dap.stdout()
     assert dap.records_of("run.end")[0]["status"] == "terminated"
+
+
+def test_breakpoint_set_while_a_coroutine_runs_is_hit_inside_it(host, spell):
+    """A breakpoint added while a coroutine loops stops inside that running coroutine."""
+    program = spell(
+        """
+        local co = coroutine.wrap(function()
+          print("in")
+          local n = 0
+          while true do
+            n = n + 1
+          end
+        end)
+        co()
+        """
+    )
+    dap = host().launch(program, limits={"timeout": 5})
+    dap.wait_event("output")
+    time.sleep(0.05)
+    dap.set_breakpoints([5])
+    assert dap.stopped(2)["reason"] == "breakpoint"
+    assert dap.where() == [("function <main.lua:1>", 5), ("main chunk", 8)]
+    dap("terminate")
+    assert dap.exit_code(2) == 3

@@ -215,3 +215,29 @@ def test_many_pause_continue_cycles(host, spell):
     assert worst < 0.5
     dap("terminate")
     assert dap.exit_code(2) == 3
+
+
+def test_step_after_pausing_inside_a_coroutine(host, spell):
+    """After a pause inside a coroutine (line hooks off), next steps line by line in it."""
+    program = """
+    local co = coroutine.wrap(function()
+      print("in")
+      local n = 0
+      while true do
+        n = n + 1
+      end
+    end)
+    co()
+    """
+    dap = _running(host, spell, program, limits={"timeout": 5})
+    _pause_latency(dap)
+    lines = []
+    for _ in range(4):
+        dap("next", threadId=1)
+        assert dap.stopped()["reason"] == "step"
+        lines.append(dap.line())
+    # `while true` has no test to run: each iteration is its body's line, seen again.
+    assert lines == [5, 5, 5, 5]
+    assert dap.where()[-1] == ("main chunk", 8)
+    dap("terminate")
+    assert dap.exit_code(2) == 3
