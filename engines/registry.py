@@ -11,8 +11,9 @@ from engines.errors import SpellError
 ENGINES: dict[str, tuple[str, str]] = {
     "lua": ("engines.lua.adapter", "LuaEngine"),
     "javascript": ("engines.javascript.adapter", "JavaScriptEngine"),
+    "tengo": ("engines.tengo.adapter", "TengoEngine"),
 }
-PLANNED = ("tengo",)
+PLANNED: tuple[str, ...] = ()
 
 
 def available() -> list[str]:
