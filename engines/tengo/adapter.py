@@ -41,7 +41,23 @@ STDLIB = ("fmt", "text", "times", "math", "rand", "json", "base64", "hex", "enum
 
 
 TENGO_KEYWORDS = frozenset(
-    "break continue else for func error immutable if return export true false in undefined import".split()
+    [
+        "break",
+        "continue",
+        "else",
+        "for",
+        "func",
+        "error",
+        "immutable",
+        "if",
+        "return",
+        "export",
+        "true",
+        "false",
+        "in",
+        "undefined",
+        "import",
+    ]
 )
 
 
