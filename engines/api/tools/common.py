@@ -31,8 +31,9 @@ class ToolError(ApiError):
 # -- the replay boundary -------------------------------------------------------------------
 
 
-def outside(ctx: RunContext, kind: str, produce: Callable[[], Any]) -> Any:
-    """Pass an outside-world value through `ctx.nondeterministic`.
+def outside(ctx: RunContext, kind: str, produce: Callable[[], Any], key: str | None = None) -> Any:
+    """Pass an outside-world value (or a side effect's result) through `ctx.nondeterministic`;
+    `key` (a path, a URL) lets a replay notice that the spell now asks something else.
 
     An expected failure (a missing file, a refused connection) is recorded as a value too,
     so a replay fails at the same place with the same words; it is raised again here.
@@ -50,7 +51,7 @@ def outside(ctx: RunContext, kind: str, produce: Callable[[], Any]) -> Any:
         except http.client.HTTPException as exc:
             return {"error": f"bad HTTP answer: {type(exc).__name__}: {exc}"}
 
-    answer = ctx.nondeterministic(kind, wrapped)
+    answer = ctx.nondeterministic(kind, wrapped, key[:300] if key else None)
     if isinstance(answer, dict) and "error" in answer:
         error = PermissionDenied if answer.get("denied") else ToolError
         raise error(str(answer["error"]))
@@ -240,7 +241,7 @@ def http_fetch(
             "truncated": truncated,
         }
 
-    result: dict[str, Any] = outside(ctx, "http", produce)
+    result: dict[str, Any] = outside(ctx, "http", produce, f"{method.upper()} {url}")
     return result
 
 

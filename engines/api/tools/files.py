@@ -82,7 +82,7 @@ def file_read(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
             "truncated": len(data) > limit,
         }
 
-    result: dict[str, Any] = outside(ctx, "file.read", produce)
+    result: dict[str, Any] = outside(ctx, "file.read", produce, shown_path(ctx, path))
     return result
 
 
@@ -104,16 +104,26 @@ def file_write(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
     path = resolve_path(ctx, args["path"], "write")
     encoding = _encoding(args)
     data = args["content"].encode(encoding, errors="strict")
-    if path.is_dir():
-        raise ToolError(f"{args['path']} is a folder, not a file")
-    try:
-        if args.get("create_dirs", True):
-            path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("ab" if args.get("append") else "wb") as handle:
-            handle.write(data)
-    except OSError as exc:
-        raise ToolError(f"cannot write {args['path']}: {exc.strerror or exc}") from None
-    return {"path": shown_path(ctx, path), "bytes": len(data), "appended": bool(args.get("append"))}
+
+    def produce() -> dict[str, Any]:
+        if path.is_dir():
+            raise ToolError(f"{args['path']} is a folder, not a file")
+        try:
+            if args.get("create_dirs", True):
+                path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("ab" if args.get("append") else "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise ToolError(f"cannot write {args['path']}: {exc.strerror or exc}") from None
+        return {
+            "path": shown_path(ctx, path),
+            "bytes": len(data),
+            "appended": bool(args.get("append")),
+        }
+
+    # A side effect passes the boundary too: a replayed run does not write again.
+    result: dict[str, Any] = outside(ctx, "file.write", produce, shown_path(ctx, path))
+    return result
 
 
 def _entry(ctx: RunContext, path: Path, base: Path) -> dict[str, Any]:
@@ -178,7 +188,7 @@ def file_list(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
             "truncated": len(paths) > MAX_ENTRIES,
         }
 
-    result: dict[str, Any] = outside(ctx, "file.list", produce)
+    result: dict[str, Any] = outside(ctx, "file.list", produce, shown_path(ctx, root))
     return result
 
 
@@ -246,7 +256,7 @@ def file_search(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
             matches.append(entry)
         return {"path": shown_path(ctx, root), "results": matches, "truncated": truncated}
 
-    result: dict[str, Any] = outside(ctx, "file.search", produce)
+    result: dict[str, Any] = outside(ctx, "file.search", produce, shown_path(ctx, root))
     return result
 
 
@@ -291,21 +301,28 @@ def _matching_lines(path: Path, matcher: re.Pattern[str]) -> list[dict[str, Any]
 def file_move(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
     source = resolve_path(ctx, args["source"], "write")
     destination = resolve_path(ctx, args["destination"], "write")
-    if not source.exists():
-        raise ToolError(f"{args['source']} does not exist")
     if is_root(ctx, source):
         raise ToolError(f"{args['source']} is an allowed root itself and cannot be moved")
-    if destination.is_dir():
-        destination = destination / source.name
-        check_inside(ctx, destination, "write", shown=args["destination"])
-    if destination.exists() and not args.get("overwrite"):
-        raise ToolError(f"{shown_path(ctx, destination)} exists; pass overwrite=true to replace it")
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(source), str(destination))
-    except OSError as exc:
-        raise ToolError(f"cannot move {args['source']}: {exc.strerror or exc}") from None
-    return {"source": shown_path(ctx, source), "destination": shown_path(ctx, destination)}
+
+    def produce() -> dict[str, Any]:
+        target = destination
+        if not source.exists():
+            raise ToolError(f"{args['source']} does not exist")
+        if target.is_dir():
+            target = target / source.name
+            check_inside(ctx, target, "write", shown=args["destination"])
+        if target.exists() and not args.get("overwrite"):
+            raise ToolError(f"{shown_path(ctx, target)} exists; pass overwrite=true to replace it")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(source), str(target))
+        except OSError as exc:
+            raise ToolError(f"cannot move {args['source']}: {exc.strerror or exc}") from None
+        return {"source": shown_path(ctx, source), "destination": shown_path(ctx, target)}
+
+    key = f"{shown_path(ctx, source)} -> {shown_path(ctx, destination)}"
+    result: dict[str, Any] = outside(ctx, "file.move", produce, key)
+    return result
 
 
 @tool(
@@ -329,23 +346,28 @@ def file_delete(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
     path = raw.parent.resolve() / raw.name if link else resolve_path(ctx, args["path"], "write")
     if link:
         check_inside(ctx, path, "write", shown=args["path"])
-    if not link and not path.exists():
-        if args.get("missing_ok"):
-            return {"path": shown_path(ctx, path), "deleted": False}
-        raise ToolError(f"{args['path']} does not exist")
     if is_root(ctx, path):
         raise ToolError(f"{args['path']} is an allowed root itself and cannot be deleted")
-    try:
-        if link or path.is_file():
-            path.unlink()
-        elif args.get("recursive"):
-            shutil.rmtree(path)
-        else:
-            path.rmdir()
-    except OSError as exc:
-        hint = " (a folder that is not empty needs recursive=true)" if path.is_dir() else ""
-        raise ToolError(f"cannot delete {args['path']}: {exc.strerror or exc}{hint}") from None
-    return {"path": shown_path(ctx, path), "deleted": True}
+
+    def produce() -> dict[str, Any]:
+        if not link and not path.exists():
+            if args.get("missing_ok"):
+                return {"path": shown_path(ctx, path), "deleted": False}
+            raise ToolError(f"{args['path']} does not exist")
+        try:
+            if link or path.is_file():
+                path.unlink()
+            elif args.get("recursive"):
+                shutil.rmtree(path)
+            else:
+                path.rmdir()
+        except OSError as exc:
+            hint = " (a folder that is not empty needs recursive=true)" if path.is_dir() else ""
+            raise ToolError(f"cannot delete {args['path']}: {exc.strerror or exc}{hint}") from None
+        return {"path": shown_path(ctx, path), "deleted": True}
+
+    result: dict[str, Any] = outside(ctx, "file.delete", produce, shown_path(ctx, path))
+    return result
 
 
 @tool(
@@ -368,5 +390,5 @@ def file_info(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
             "modified": info.st_mtime,
         }
 
-    result: dict[str, Any] = outside(ctx, "file.info", produce)
+    result: dict[str, Any] = outside(ctx, "file.info", produce, shown_path(ctx, path))
     return result

@@ -24,6 +24,7 @@ from engines.api.tools.registry import (
     string,
 )
 from engines.errors import PermissionDenied
+from engines.replay import digest
 
 TOOLS: list[Tool] = []
 tool = builtin_declarer("system", TOOLS)
@@ -46,7 +47,7 @@ def env_get(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
             f"environment variable {name!r} is not allowed (allowed: {allowed}); "
             "list it under permissions.env in spell.yaml"
         )
-    value = ctx.nondeterministic("env", lambda: os.environ.get(name))
+    value = ctx.nondeterministic("env", lambda: os.environ.get(name), name)
     return {"name": name, "value": value, "set": value is not None}
 
 
@@ -161,7 +162,7 @@ def execute(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
             "duration": round(time.monotonic() - started, 3),
         }
 
-    result: dict[str, Any] = outside(ctx, "exec", produce)
+    result: dict[str, Any] = outside(ctx, "exec", produce, digest([argv, args.get("stdin")]))
     return result
 
 

@@ -376,3 +376,36 @@ def test_a_service_alone_has_its_own_trace_and_hooks(ctx):
     """ToolsService works without the Services container (agents' unit tests)."""
     service = ToolsService(ctx)
     assert service.invoke("calculate", {"expression": "2+2"}) == {"ok": True, "result": 4}
+
+
+def test_a_replayed_run_gives_the_same_results_without_touching_the_world(make_box, server):
+    """Recorded tool values are served back in a replay: no file written, no request sent,
+    the same results; a changed request is a replay divergence."""
+    from engines.replay import Recording, ReplayDivergence
+
+    server.routes["/v"] = (200, {"Content-Type": "application/json"}, b'{"v": 1}')
+    calls = [
+        ("file_write", {"path": "data/out.txt", "content": "hello"}),
+        ("file_read", {"path": "data/out.txt"}),
+        ("http_request", {"url": server.url("/v")}),
+        ("datetime_now", {}),
+        ("file_delete", {"path": "data/out.txt"}),
+        ("file_read", {"path": "data/out.txt"}),
+    ]
+    live = make_box(hosts=("127.0.0.1",))
+    first = [live.invoke(name, args) for name, args in calls]
+    assert first[-1]["ok"] is False  # the file was deleted
+    recorded = [r.data for r in live.sink.of_kind("recorded")]
+
+    replay = make_box(hosts=("127.0.0.1",))
+    replay.ctx.replay = Recording(recorded)
+    server.seen.clear()
+    (replay.dir / "data" / "out.txt").write_text("untouched")
+    assert [replay.invoke(name, args) for name, args in calls] == first
+    assert server.seen == []
+    assert (replay.dir / "data" / "out.txt").read_text() == "untouched"
+
+    diverging = make_box()
+    diverging.ctx.replay = Recording(recorded)
+    with pytest.raises(ReplayDivergence):
+        diverging.invoke("file_write", {"path": "data/other.txt", "content": "x"})
