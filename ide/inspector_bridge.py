@@ -17,10 +17,21 @@ log = logging.getLogger(__name__)
 
 
 class InspectorBridge:
+    """Loads the inspectors on `load()` (they import pyqtgraph and numpy: ~1 s), which the
+    studio calls once its window is on the screen, or at the first record at the latest."""
+
     def __init__(self, window: QMainWindow) -> None:
+        self.window = window
         self.hub: Any = None
         self.panes: dict[str, QWidget] = {}
         self.problem: str | None = None
+        self.loaded = False
+
+    def load(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True
+        window = self.window
         try:
             inspectors = importlib.import_module("ide.inspectors")
             self.hub = inspectors.InspectorHub()
@@ -47,6 +58,7 @@ class InspectorBridge:
             window.docks["Console"].raise_()  # type: ignore[attr-defined]
 
     def reset(self) -> None:
+        self.load()
         if self.hub is not None:
             try:
                 self.hub.reset()
@@ -54,6 +66,7 @@ class InspectorBridge:
                 log.warning("inspector reset failed: %s", exc)
 
     def feed(self, records: list[Record]) -> None:
+        self.load()
         if self.hub is not None:
             try:
                 self.hub.feed(records)

@@ -51,6 +51,7 @@ def main(argv: list[str]) -> int:
     window = studio.window
     window.resize(1600, 1000)
     window.show()
+    studio.load_inspectors()
     settle(app, 1.0)
     save(window, out, "01-main-window")
 

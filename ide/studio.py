@@ -51,8 +51,15 @@ class Studio:
         self._wire()
         self.apply_preferences()
         self._restore_layout()
+        # The inspectors import pyqtgraph (~1 s): load them once the window is on the screen.
+        QTimer.singleShot(100, self.load_inspectors)
         self._rebuild_recent()
         self._update_actions()
+
+    def load_inspectors(self) -> None:
+        if not self.inspectors.loaded:
+            self.inspectors.load()
+            self._restore_layout()  # their docks' places, now that they exist
 
     # -- wiring ----------------------------------------------------------------------------
 
@@ -270,6 +277,7 @@ class Studio:
             editor.clear_errors()
             if editor.paused_line():
                 editor.set_paused_line(None)
+        self.load_inspectors()
         self.inspectors.reset()
         return self.controller.start(
             info.program, values, debug=debug, limits=self.prefs.limits(), run_to=run_to

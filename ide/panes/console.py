@@ -1,5 +1,9 @@
 """The run console: output and logs with levels and colours, clickable file:line locations,
-search and clear. Records arrive in batches and are inserted with one cursor edit per batch.
+search, copy and clear.
+
+A virtual list (one row per line; only the visible rows are ever laid out or painted), so
+that tens of thousands of lines per second cost little: records arrive in batches and each
+batch is one row insertion. It keeps the last `MAX_LINES` lines.
 """
 
 from __future__ import annotations
@@ -7,14 +11,32 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
-    QPlainTextEdit,
+    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -24,7 +46,26 @@ from engines.telemetry import Record
 from ide.theme import colours
 
 LOCATION = re.compile(r"((?:[A-Za-z]:)?[\w./\\-]+\.(?:lua|js|mjs|tengo|yaml)):(\d+)")
-MAX_LINES = 20000
+MAX_LINES = 10_000
+LEVELS = ("debug", "info", "warn", "error", "output", "system")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _may_locate(text: str) -> bool:
+    """A cheap test before the location regex (which is slow on long runs of words)."""
+    return any(suffix in text for suffix in (".lua:", ".js:", ".tengo:", ".yaml:", ".mjs:"))
+
+
+def _fields(fields: object) -> str:
+    if not isinstance(fields, dict):
+        return json.dumps(fields, ensure_ascii=False, default=str)
+    parts = []
+    for key, value in fields.items():
+        if isinstance(value, str | int | float | bool) or value is None:
+            parts.append(f"{key}={value}")
+        else:
+            parts.append(f"{key}={json.dumps(value, ensure_ascii=False, default=str)}")
+    return " ".join(parts)
 
 
 def render(record: Record) -> tuple[str, str] | None:
@@ -34,99 +75,163 @@ def render(record: Record) -> tuple[str, str] | None:
         return ("error" if data.get("stream") == "stderr" else "output"), str(data.get("text", ""))
     if record.kind == "log":
         fields = data.get("fields")
-        extra = f" {json.dumps(fields, ensure_ascii=False, default=str)}" if fields else ""
+        extra = f" {_fields(fields)}" if fields else ""
         level = str(data.get("level", "info"))
-        return level, f"[{level}] {data.get('message', '')}{extra}\n"
+        return level, f"[{level}] {data.get('message', '')}{extra}"
     if record.kind == "error":
-        return "error", f"error: {data.get('message', data)}\n"
+        return "error", f"error: {data.get('message', data)}"
     if record.kind == "run.start":
-        return "system", f"▶ run {record.run} of {data.get('spell') or data.get('program') or ''}\n"
+        return "system", f"▶ run {record.run} of {data.get('spell') or data.get('program') or ''}"
     if record.kind == "run.end":
         error = data.get("error")
-        status = data.get("status", "?")
         duration = data.get("duration")
         took = f" in {duration:.2f} s" if isinstance(duration, int | float) else ""
-        text = f"■ {status}{took} (exit code {data.get('exit_code')})\n"
+        text = f"■ {data.get('status', '?')}{took} (exit code {data.get('exit_code')})"
         if error:
             where = f"{error.get('file')}:{error.get('line')}: " if error.get("file") else ""
-            text = f"{where}{error.get('kind', 'error')}: {error.get('message')}\n{text}"
-            return "error", text
+            return "error", f"{where}{error.get('kind', 'error')}: {error.get('message')}\n{text}"
         return "system", text
     return None
 
 
-class ConsoleView(QPlainTextEdit):
+def location(text: str, base_dir: str | None = None) -> tuple[str, int] | None:
+    """The first file:line in a line of text, as an absolute path (relative to `base_dir`)."""
+    match = LOCATION.search(text) if _may_locate(text) else None
+    if match is None:
+        return None
+    path = match.group(1)
+    if not os.path.isabs(path) and base_dir:
+        path = os.path.join(base_dir, path)
+    return os.path.normpath(path), int(match.group(2))
+
+
+class ConsoleModel(QAbstractListModel):
+    """The console's lines: (level, text) pairs, oldest first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lines: list[tuple[str, str]] = []
+        self.set_theme("light")
+        self._link_font = QFont()
+        self._link_font.setUnderline(True)
+
+    def set_theme(self, theme: str) -> None:
+        c = colours(theme)
+        self._brushes = {level: QBrush(QColor(c[f"log_{level}"])) for level in LEVELS}
+        if self.lines:
+            self.dataChanged.emit(self.index(0), self.index(len(self.lines) - 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(self.lines)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.lines):
+            return None
+        level, text = self.lines[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return text
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._brushes.get(level, self._brushes["info"])
+        if role == Qt.ItemDataRole.FontRole and _may_locate(text) and LOCATION.search(text):
+            return self._link_font
+        if role == Qt.ItemDataRole.ToolTipRole and _may_locate(text) and LOCATION.search(text):
+            return "Click to open this location"
+        return None
+
+    def append(self, segments: list[tuple[str, str]]) -> None:
+        new: list[tuple[str, str]] = []
+        for level, text in segments:
+            for line in text.rstrip("\n").split("\n"):
+                new.append((level, line))
+        if not new:
+            return
+        overflow = len(self.lines) + len(new) - MAX_LINES
+        if overflow > 0:
+            if overflow >= len(self.lines):
+                new = new[-MAX_LINES:]
+                self.clear()
+            else:
+                self.beginRemoveRows(QModelIndex(), 0, overflow - 1)
+                del self.lines[:overflow]
+                self.endRemoveRows()
+        first = len(self.lines)
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        self.lines.extend(new)
+        self.endInsertRows()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.lines = []
+        self.endResetModel()
+
+
+class ConsoleView(QTableView):
     sig_location_clicked = Signal(str, int)
     """A file:line location was clicked: (absolute path, line)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setReadOnly(True)
-        self.setMaximumBlockCount(MAX_LINES)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.setUndoRedoEnabled(False)
+        self.console_model = ConsoleModel(self)
+        self.setModel(self.console_model)
+        # A table with fixed row heights: appending rows costs little (a list or tree view
+        # lays out every row again on each insertion).
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.horizontalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         font = QFont("DejaVu Sans Mono", 9)
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.setFont(font)
+        rows.setDefaultSectionSize(QFontMetrics(font).height() + 2)
         self.base_dir: str | None = None
-        self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
-        self.set_theme("light")
+        self._follow_pending = False
+        self.follow = True
+        self.verticalScrollBar().actionTriggered.connect(self._on_user_scroll)
+        self.clicked.connect(self._on_clicked)
+        QShortcut(QKeySequence.StandardKey.Copy, self, self.copy_selection)
 
     def set_theme(self, theme: str) -> None:
-        c = colours(theme)
-        self._formats: dict[str, QTextCharFormat] = {}
-        for level in ("debug", "info", "warn", "error", "output", "system"):
-            fmt = QTextCharFormat()
-            fmt.setForeground(QColor(c[f"log_{level}"]))
-            if level == "error":
-                fmt.setFontWeight(600)
-            self._formats[level] = fmt
-        self._link = QTextCharFormat()
-        self._link.setForeground(QColor(c["link"]))
-        self._link.setFontUnderline(True)
+        self.console_model.set_theme(theme)
 
     def append_segments(self, segments: list[tuple[str, str]]) -> None:
-        """Append (level, text) segments in one edit; locations become links."""
         if not segments:
             return
+        self.console_model.append(segments)
+        if self.follow and not self._follow_pending:  # once per turn of the event loop
+            self._follow_pending = True
+            QTimer.singleShot(0, self.scroll_to_end)
+
+    def scroll_to_end(self) -> None:
+        self._follow_pending = False
+        self.scrollToBottom()
+
+    def _on_user_scroll(self, _action: int) -> None:
+        # Follow new lines while the user stays at the bottom; stop when they scroll up.
+        QTimer.singleShot(0, self._update_follow)
+
+    def _update_follow(self) -> None:
         bar = self.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
-        cursor = QTextCursor(self.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.beginEditBlock()
-        for level, text in segments:
-            fmt = self._formats.get(level, self._formats["info"])
-            pos = 0
-            for match in LOCATION.finditer(text):
-                cursor.insertText(text[pos : match.start()], fmt)
-                cursor.insertText(match.group(0), self._link)
-                pos = match.end()
-            cursor.insertText(text[pos:], fmt)
-        cursor.endEditBlock()
-        if at_bottom:
-            bar.setValue(bar.maximum())
+        self.follow = bar.value() >= bar.maximum() - 2
 
-    def location_at(self, x: int, y: int) -> tuple[str, int] | None:
-        cursor = self.cursorForPosition(QPoint(x, y))  # viewport coordinates
-        text, column = cursor.block().text(), cursor.positionInBlock()
-        for match in LOCATION.finditer(text):
-            if match.start() <= column <= match.end():
-                path = match.group(1)
-                if not os.path.isabs(path) and self.base_dir:
-                    path = os.path.join(self.base_dir, path)
-                return os.path.normpath(path), int(match.group(2))
-        return None
+    def _on_clicked(self, index: QModelIndex) -> None:
+        found = location(str(index.data()), self.base_dir)
+        if found:
+            self.sig_location_clicked.emit(*found)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
-        super().mouseReleaseEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
-            found = self.location_at(int(event.position().x()), int(event.position().y()))
-            if found:
-                self.sig_location_clicked.emit(*found)
+    def copy_selection(self) -> None:
+        rows = sorted(i.row() for i in self.selectedIndexes())
+        QGuiApplication.clipboard().setText("\n".join(self.console_model.lines[r][1] for r in rows))
 
 
 class ConsolePane(QWidget):
-    """The console view with a search field, a wrap toggle and a clear button."""
+    """The console view with a search field, a case toggle and a clear button."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,18 +241,19 @@ class ConsolePane(QWidget):
         self.search.returnPressed.connect(lambda: self.find(self.search.text()))
         self.case = QCheckBox("Aa", self)
         self.case.setToolTip("Match case")
-        previous = QToolButton(self)
-        previous.setText("▲")
-        previous.clicked.connect(lambda: self.find(self.search.text(), backward=True))
-        following = QToolButton(self)
-        following.setText("▼")
-        following.clicked.connect(lambda: self.find(self.search.text()))
-        clear = QToolButton(self)
-        clear.setText("Clear")
-        clear.clicked.connect(self.clear)
+        buttons = []
+        for label, slot in (
+            ("▲", lambda: self.find(self.search.text(), backward=True)),
+            ("▼", lambda: self.find(self.search.text())),
+            ("Clear", self.clear),
+        ):
+            button = QToolButton(self)
+            button.setText(label)
+            button.clicked.connect(slot)
+            buttons.append(button)
         bar = QHBoxLayout()
         bar.setContentsMargins(2, 2, 2, 2)
-        for widget in (self.search, self.case, previous, following, clear):
+        for widget in (self.search, self.case, *buttons):
             bar.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -157,31 +263,36 @@ class ConsolePane(QWidget):
         self.sig_location_clicked = self.view.sig_location_clicked
 
     def add_records(self, records: list[Record]) -> None:
-        segments = [seg for seg in map(render, records) if seg is not None]
-        self.view.append_segments(segments)
+        if len(records) > MAX_LINES:  # only the last lines would stay anyway
+            records = records[-MAX_LINES:]
+        self.view.append_segments([seg for seg in map(render, records) if seg is not None])
 
     def message(self, level: str, text: str) -> None:
-        self.view.append_segments([(level, text if text.endswith("\n") else text + "\n")])
+        self.view.append_segments([(level, text)])
 
     def clear(self) -> None:
-        self.view.clear()
+        self.view.console_model.clear()
 
     def text(self) -> str:
-        return self.view.toPlainText()
+        return "\n".join(text for _, text in self.view.console_model.lines)
 
     def find(self, needle: str, backward: bool = False) -> bool:
-        if not needle:
+        """Select the next (or previous) line containing `needle`, wrapping around."""
+        lines = self.view.console_model.lines
+        if not needle or not lines:
             return False
-        flags = QTextDocument.FindFlag(0)
-        if backward:
-            flags |= QTextDocument.FindFlag.FindBackward
-        if self.case.isChecked():
-            flags |= QTextDocument.FindFlag.FindCaseSensitively
-        if self.view.find(needle, flags):
-            return True
-        cursor = self.view.textCursor()
-        cursor.movePosition(
-            QTextCursor.MoveOperation.End if backward else QTextCursor.MoveOperation.Start
-        )
-        self.view.setTextCursor(cursor)
-        return self.view.find(needle, flags)
+        case = self.case.isChecked()
+        wanted = needle if case else needle.lower()
+        current = self.view.currentIndex().row()
+        count = len(lines)
+        step = -1 if backward else 1
+        start = current if current >= 0 else (count if backward else -1)
+        for offset in range(1, count + 1):
+            row = (start + step * offset) % count
+            text = lines[row][1] if case else lines[row][1].lower()
+            if wanted in text:
+                index = self.view.console_model.index(row)
+                self.view.setCurrentIndex(index)
+                self.view.scrollTo(index)
+                return True
+        return False

@@ -71,15 +71,20 @@ class VariablesPane(QTreeWidget):
         self.setColumnWidth(1, 240)
         self.itemExpanded.connect(self._on_expanded)
         self.frame_id: int | None = None
+        self.generation = 0
 
     def set_frame(self, frame_id: int | None) -> None:
         self.clear()
+        self.generation += 1  # answers to requests made before this are stale
         self.frame_id = frame_id
         if frame_id is None:
             return
-        self._request("scopes", {"frameId": frame_id}, self._on_scopes)
+        generation = self.generation
+        self._request("scopes", {"frameId": frame_id}, lambda r: self._on_scopes(r, generation))
 
-    def _on_scopes(self, response: dict[str, Any]) -> None:
+    def _on_scopes(self, response: dict[str, Any], generation: int) -> None:
+        if generation != self.generation:
+            return
         for scope in (response.get("body") or {}).get("scopes", []):
             item = QTreeWidgetItem(self, [scope["name"], "", ""])
             self._lazy(item, int(scope.get("variablesReference") or 0))
@@ -96,8 +101,11 @@ class VariablesPane(QTreeWidget):
         if not ref or item.data(0, LOADED):
             return
         item.setData(0, LOADED, True)
+        generation = self.generation
 
         def fill(response: dict[str, Any]) -> None:
+            if generation != self.generation:
+                return
             variables = (response.get("body") or {}).get("variables", [])
             if not response.get("success"):
                 QTreeWidgetItem(item, ["", str(response.get("message")), ""])
@@ -132,6 +140,7 @@ class WatchPane(QWidget):
         self._request = request
         self.expressions: list[str] = []
         self.frame_id: int | None = None
+        self.generation = 0
         self.entry = QLineEdit(self)
         self.entry.setPlaceholderText("Add a watch expression")
         self.entry.returnPressed.connect(self._add_from_entry)
@@ -169,12 +178,16 @@ class WatchPane(QWidget):
 
     def refresh(self) -> None:
         self.tree.clear()
+        self.generation += 1
+        generation = self.generation
         for expression in self.expressions:
             item = QTreeWidgetItem(self.tree, [expression, "" if self.frame_id else "(not paused)"])
             if self.frame_id is None:
                 continue
 
             def show(response: dict[str, Any], item: QTreeWidgetItem = item) -> None:
+                if generation != self.generation:
+                    return
                 body = response.get("body") or {}
                 item.setText(
                     1,

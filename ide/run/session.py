@@ -13,6 +13,7 @@ import queue
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -26,6 +27,16 @@ from engines.telemetry import Record
 Response = dict[str, Any]
 Callback = Callable[[Response], None]
 HOST_EXITED = "llmspell/hostExited"
+
+
+class _EndEvents(queue.Queue):  # type: ignore[type-arg]
+    """The client's event queue, keeping only the events that end a run."""
+
+    KEEP = ("terminated", "exited", HOST_EXITED)
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item[0] in self.KEEP:
+            super().put(item, block, timeout)
 
 
 class RunSession(QObject):
@@ -49,11 +60,17 @@ class RunSession(QObject):
         super().__init__(parent)
         self._lock = threading.Lock()
         self._inbox: list[tuple[str, Any]] = []
+        self._pending: deque[tuple[str, Any]] = deque()
+        self.budget_ms = 25  # Qt-thread time per drain before yielding to the event loop
+        self.chunk = 500  # records per batch handed to the views
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="dap-request")
         self.stopping = False
         self.closed = False
         self.sig_response.connect(self._deliver)
         self.client = HostClient(self._on_host_event, command=command, env=env)
+        # HostClient also queues every event for readers that poll; we are called back
+        # instead, and only `terminate()` reads that queue: keep just what it looks for.
+        self.client.events = _EndEvents()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.drain)
@@ -68,6 +85,8 @@ class RunSession(QObject):
     def _on_host_event(self, name: str, body: dict[str, Any]) -> None:
         if name == TELEMETRY_EVENT:
             item: tuple[str, Any] = ("", [Record.from_dict(r) for r in body.get("records", [])])
+        elif name == "output" and (body.get("data") or {}).get("llmspell"):
+            return  # the same text as a record we already have: skip it on this thread
         else:
             item = (name, body)
         with self._lock:
@@ -76,23 +95,34 @@ class RunSession(QObject):
     # -- in the Qt thread ------------------------------------------------------------------
 
     def drain(self) -> None:
-        """Deliver what arrived since the last call (the timer calls this)."""
+        """Deliver what arrived, in order, for at most `budget_ms`; the rest on the next turn
+        of the event loop, so that a flood of records never stalls the UI for long."""
         with self._lock:
-            items, self._inbox = self._inbox, []
-        if not self.stopping:  # HostClient also queues every event; nobody reads it but stop()
-            try:
-                while True:
-                    self.client.events.get_nowait()
-            except queue.Empty:
-                pass
+            self._pending.extend(self._inbox)
+            self._inbox = []
+        clock = time.monotonic()
+        deadline = clock + self.budget_ms / 1000
         batch: list[Record] = []
-        for name, body in items:
+        while self._pending:
+            name, body = self._pending[0]
             if not name:
-                batch.extend(body)
+                room = self.chunk - len(batch)
+                if len(body) > room:
+                    batch.extend(body[:room])
+                    self._pending[0] = ("", body[room:])
+                else:
+                    batch.extend(body)
+                    self._pending.popleft()
+                if len(batch) >= self.chunk:
+                    self.sig_records.emit(batch)
+                    batch = []
+                    if time.monotonic() > deadline:
+                        break
                 continue
             if batch:
                 self.sig_records.emit(batch)
                 batch = []
+            self._pending.popleft()
             if name == HOST_EXITED:
                 self._finish()
             elif name == "terminated" and not self.closed:
@@ -100,7 +130,9 @@ class RunSession(QObject):
             self.sig_event.emit(name, body)
         if batch:
             self.sig_records.emit(batch)
-        if self.closed:
+        if self._pending:
+            QTimer.singleShot(0, self.drain)  # more to do: after pending input and paints
+        elif self.closed:
             self._timer.stop()
             self.sig_closed.emit()
 
