@@ -4,6 +4,7 @@ roots the manifest allows (permissions.files.read / write)."""
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import re
 import shutil
@@ -233,7 +234,12 @@ def file_search(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
         if not root.is_dir():
             raise ToolError(f"{args['path']} is not a folder")
         try:
-            candidates = sorted(root.glob(glob)) if glob else _walk(root, True)
+            # Capped like file_list: a glob over a huge tree stops at MAX_ENTRIES paths.
+            candidates = (
+                sorted(itertools.islice(root.glob(glob), MAX_ENTRIES))
+                if glob
+                else _walk(root, True)
+            )
         except (ValueError, NotImplementedError) as exc:
             raise ToolError(f"bad glob {glob!r}: {exc}") from None
         matches: list[dict[str, Any]] = []
