@@ -11,24 +11,19 @@ local load, pcall, select, type, pairs, next = load, pcall, select, type, pairs,
 local sort, tostring, concat, rawget, rawset = table.sort, tostring, table.concat, rawget, rawset
 
 local dbg = {}
-local breakpoint_lines = {}
-local every_line = false
 
--- Called by the prelude's hook for each line event; level 3 is the running function.
+-- Called by the prelude's hook for a line event that has a breakpoint on its line number
+-- (any file) or when every line is wanted (stepping); level 3 is the running function.
 local function line_hook(line)
-  if every_line or breakpoint_lines[line] then
-    local source = getinfo(3, "S").source
-    if source:byte(1) == 64 then
-      local stop = on_line(source:sub(2), line)
-      if stop then error(stop, 0) end
-    end
+  local source = getinfo(3, "S").source
+  if source:byte(1) == 64 then
+    local stop = on_line(source:sub(2), line)
+    if stop then error(stop, 0) end
   end
 end
 
 function dbg.configure(enabled, lines, all)
-  breakpoint_lines = lines
-  every_line = all
-  engine.set_line_hook(enabled and line_hook or nil)
+  engine.set_line_hook(enabled and line_hook or nil, lines, all)
 end
 
 -- The spell's frames, innermost first, across the threads now running. A frame is kept by

@@ -46,12 +46,15 @@ local interval = host.interval
 local check = host.check
 
 -- The debugger (engines/lua/debug.lua) sets a line hook; without one only counts are hooked.
+-- Line events are filtered here, by line number, before any other call: a line hook costs
+-- one Lua call per line, and most lines have no breakpoint.
 local line_hook = nil
 local hook_mask = ""
+local hook_lines, hook_every_line = {}, false
 
 local function hook(event, line)
   if event == "line" then
-    if line_hook and not killed then line_hook(line) end
+    if (hook_every_line or hook_lines[line]) and line_hook and not killed then line_hook(line) end
     return
   end
   local message = killed or check()
@@ -222,8 +225,9 @@ end
 -- Hooks are per thread and the host calls this from Python, on the main thread: update
 -- every thread now running (coroutines resuming each other), not just the main one, so a
 -- breakpoint set or a step begun while a coroutine runs takes effect inside it at once.
-function engine.set_line_hook(fn)
+function engine.set_line_hook(fn, lines, every_line)
   line_hook = fn
+  hook_lines, hook_every_line = lines or {}, every_line or false
   hook_mask = fn and "l" or ""
   for index = 1, #running_threads do install_hook(running_threads[index]) end
 end
