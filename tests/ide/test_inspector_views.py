@@ -100,6 +100,9 @@ def test_events_pane_appends_rows_filters_and_shows_payload(qtbot, hub: Inspecto
     assert selected.args[0].type == "order.rejected"
     assert "quantity 12 is over 10" in pane.json.toPlainText()
     assert pane.type_box.findData("order.shipped") >= 0  # types seen become filter choices
+    hub.reset()
+    pane.refresher.flush()
+    assert pane.table_model.rowCount() == 0 and pane.type_box.findData("order.shipped") < 0
 
 
 def test_a_hidden_pane_refreshes_only_once_shown(qtbot, hub: InspectorHub):
@@ -204,6 +207,15 @@ def test_state_pane_live_update_touches_only_changed_keys(qtbot, hub: InspectorH
     pane.refresher.flush()
     assert pane._items[("run", "a")] is a_item
     assert pane._items[("run", "b")].text(1) == "2"
+    x_item = pane._items[("run", "a.x")]
+    hub.feed([
+        Record("state", "r", 4, 4.0, {"scope": "run", "op": "set", "path": "a.y.z", "new": 5,
+                                      "diff": [{"path": "a.y", "op": "added", "new": {"z": 5}}]}),
+    ])  # fmt: skip
+    pane.refresher.flush()
+    assert pane._items[("run", "a")] is a_item and pane._items[("run", "a.x")] is x_item
+    assert a_item.text(1) == "{2 keys}" and a_item.text(2) == "#4"
+    assert pane._items[("run", "a.y.z")].text(1) == "5"
 
 
 def test_traces_pane_waterfall_totals_and_detail(qtbot, hub: InspectorHub, tmp_path: Path):

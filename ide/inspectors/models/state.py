@@ -179,11 +179,12 @@ class StateModel(RecordModel):
             marks.add(change)
         return marks
 
-    def value(self, scope: str, path: str) -> Any:
+    def value(self, scope: str, path: str, default: Any = None) -> Any:
+        """The current value at `path` in `scope`, or `default` if there is none."""
         node: Any = self.trees.get(scope, {})
         for part in split_path(path):
             if not isinstance(node, dict) or part not in node:
-                return None
+                return default
             node = node[part]
         return node
 

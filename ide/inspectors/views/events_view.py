@@ -42,6 +42,7 @@ KIND_COLOURS = {
     "error": "#cf222e",
     "resilience": "#bc4c00",
 }
+MAX_TYPES = 200  # types offered in the type filter (the search box finds any)
 LEVEL_COLOURS = {"log.warn": "#9a6700", "log.error": "#cf222e", "log.debug": "#8c959f"}
 
 
@@ -83,7 +84,7 @@ class EventsTableModel(QAbstractTableModel):
         if role not in _ROLES:
             return None
         i = index.row()
-        if i >= self.shown:
+        if i >= self.shown or i >= len(self.model.rows):
             return None
         row = self.model.rows[i]
         col = index.column()
@@ -126,7 +127,10 @@ class EventsFilter(QSortFilterProxyModel):
             return True
         source = self.sourceModel()
         assert isinstance(source, EventsTableModel)
-        return EventsModel.matches(source.model.rows[source_row], self.text, self.type_filter)
+        rows = source.model.rows
+        if source_row >= len(rows):
+            return False
+        return EventsModel.matches(rows[source_row], self.text, self.type_filter)
 
 
 class EventsPane(QWidget):
@@ -188,9 +192,17 @@ class EventsPane(QWidget):
         """Bring the table up to date with the model (appends only)."""
         bar = self.table.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 2
+        reset = len(self.model.rows) < self.table_model.shown
         self.table_model.sync()
-        if len(self.model.types) != len(self._types_listed):
-            for name in self.model.types:
+        if reset:  # forget the types of the run before
+            self.type_box.blockSignals(True)
+            while self.type_box.count() > len(ROW_KINDS) + 1:
+                self.type_box.removeItem(self.type_box.count() - 1)
+            self.type_box.blockSignals(False)
+            self._types_listed.clear()
+            self._filter_changed()
+        if len(self.model.types) != len(self._types_listed) and len(self._types_listed) < MAX_TYPES:
+            for name in list(self.model.types)[len(self._types_listed) : MAX_TYPES]:
                 if name not in self._types_listed:
                     self._types_listed.add(name)
                     self.type_box.addItem(name, name)

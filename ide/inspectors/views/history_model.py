@@ -54,7 +54,7 @@ class HistoryTableModel(QAbstractTableModel):
         if role != DISPLAY and role != FOREGROUND and role != TOOLTIP:
             return None
         i = index.row()
-        if i >= self.shown:
+        if i >= self.shown or i >= len(self.model.history):
             return None
         change = self.model.history[i]
         col = index.column()

@@ -82,7 +82,8 @@ class SpanTableModel(QAbstractTableModel):
 
     def node(self, index: Index) -> SpanNode | None:
         row = index.row()
-        return self.model.nodes[row] if index.isValid() and row < self.shown else None
+        nodes = self.model.nodes
+        return nodes[row] if index.isValid() and row < self.shown and row < len(nodes) else None
 
     def hidden(self, node: SpanNode) -> bool:
         """Whether a folded ancestor hides `node`."""
@@ -110,7 +111,7 @@ class SpanTableModel(QAbstractTableModel):
         if role not in _ROLES:
             return None
         row = index.row()
-        if row >= self.shown:
+        if row >= self.shown or row >= len(self.model.nodes):
             return None
         node = self.model.nodes[row]
         col = index.column()

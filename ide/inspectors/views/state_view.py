@@ -140,23 +140,42 @@ class StatePane(QWidget):
             self._update_label()
 
     def _apply_live(self, changes: list[StateChange]) -> None:
+        """Rebuild only the items at the paths the changes touched (not whole top-level keys)."""
         touched: dict[tuple[str, str], None] = {}
         for change in changes:
             if change.op == "snapshot":
                 continue
-            parts = change.path.split(".") if change.path else []
-            if not parts:
-                for shown in list(self._items):
-                    if shown[0] == change.scope and shown[1] and "." not in shown[1]:
-                        touched[shown] = None
-                for name in self.model.trees.get(change.scope, {}):
-                    touched[(change.scope, name)] = None
-            else:
-                touched[(change.scope, parts[0])] = None
-        for scope, top in touched:
-            tree: dict[str, Any] = self.model.trees.get(scope, {})
-            self._set_subtree(scope, top, tree.get(top, _MISSING))
+            if change.path:
+                touched[(change.scope, change.path)] = None
+                continue
+            for shown in list(self._items):  # the root changed: every top-level key
+                if shown[0] == change.scope and shown[1] and "." not in shown[1]:
+                    touched[shown] = None
+            for name in self.model.trees.get(change.scope, {}):
+                touched[(change.scope, name)] = None
+        done: set[tuple[str, str]] = set()
+        for scope, path in sorted(touched, key=lambda k: (k[0], k[1].count("."))):
+            parts = path.split(".")
+            if any((scope, ".".join(parts[:d])) in done for d in range(1, len(parts))):
+                continue  # an ancestor was rebuilt already
+            done.add(self._update_path(scope, parts))
         self._highlight(self.model.history[-RECENT_CHANGES:])
+
+    def _update_path(self, scope: str, parts: list[str]) -> tuple[str, str]:
+        """Rebuild the item at `parts` (or at its nearest ancestor whose parent is shown) and
+        refresh the texts of its ancestors; returns the key rebuilt."""
+        while len(parts) > 1 and (scope, ".".join(parts[:-1])) not in self._items:
+            parts = parts[:-1]
+        path = ".".join(parts)
+        self._set_subtree(scope, path, self.model.value(scope, path, _MISSING))
+        for depth in range(len(parts) - 1, 0, -1):
+            above = ".".join(parts[:depth])
+            item = self._items.get((scope, above))
+            if item is not None:
+                seq = self._marks.last(scope, above)
+                item.setText(1, _value_text(self.model.value(scope, above)))
+                item.setText(2, f"#{seq}" if seq else "")
+        return scope, path
 
     def _scope_item(self, scope: str) -> QTreeWidgetItem:
         item = self._items.get((scope, ""))
@@ -172,9 +191,9 @@ class StatePane(QWidget):
             item.setExpanded(True)
         return item
 
-    def _set_subtree(self, scope: str, key: str, value: Any) -> None:
-        """Rebuild (or remove) the item of top-level `key`, in place or in sorted order."""
-        old = self._items.get((scope, key))
+    def _set_subtree(self, scope: str, path: str, value: Any) -> None:
+        """Rebuild (or remove) the item of `path`, in place or in sorted order."""
+        old = self._items.get((scope, path))
         position = None
         if old is not None:
             self._forget(old)
@@ -184,8 +203,11 @@ class StatePane(QWidget):
                 holder.removeChild(old)
         if value is _MISSING:
             return
-        parent = self._scope_item(scope)
-        item = self._build(scope, key, key, value)
+        parent_path, _, key = path.rpartition(".")
+        parent = self._items.get((scope, parent_path))
+        if parent is None:
+            parent = self._scope_item(scope)
+        item = self._build(scope, path, key, value)
         if position is None:
             count = parent.childCount()
             position = next(
