@@ -27,7 +27,14 @@ from .convert import (
     to_python,
     user_function,
 )
-from .errors import Frame, TengoCompileError, TengoError, TengoParseError, TengoRuntimeError
+from .errors import (
+    Frame,
+    TengoCompileError,
+    TengoError,
+    TengoExit,
+    TengoParseError,
+    TengoRuntimeError,
+)
 from .parser import parse
 from .scanner import SourceFile
 from .script import CompiledScript, Limits, compile_script, run_script
@@ -45,6 +52,7 @@ __all__ = [
     "TengoCompileError",
     "TengoError",
     "TengoErrorValue",
+    "TengoExit",
     "TengoParseError",
     "TengoRuntimeError",
     "compile_script",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .errors import TengoError
+from .errors import TengoError, TengoExit
 from .script import compile_script
 
 
@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         source = "//" + source[2:]  # allow a shebang line, as upstream does
     try:
         compile_script(source, path.name, import_dir=str(path.parent)).run()
+    except TengoExit as e:
+        return e.code
     except TengoError as e:
         sys.stdout.flush()
         sys.stderr.write(str(e) + "\n")

@@ -87,3 +87,14 @@ class TengoRuntimeError(TengoError):
     script."""
 
     kind = "Runtime Error"
+
+
+class TengoExit(TengoError):
+    """Raised by ``os.exit(code)``: the script asked to stop with ``code``.
+    The CLI turns it into the process exit status; hosts may catch it."""
+
+    kind = "Exit"
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"exit status {code}")
+        self.code = code

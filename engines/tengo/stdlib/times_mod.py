@@ -198,6 +198,21 @@ def _pd(*a: Any) -> Any:
     return go_error(f'time: invalid duration "{s}"') if v is None else v
 
 
+def _add_date(*a: Any) -> Any:
+    """Go ``Time.AddDate``: calendar arithmetic, normalising overflowing
+    months and days (Oct 31 + 1 month = Dec 1)."""
+    nargs("add_date", a, 4)
+    t = _time_arg("add_date", a, 0)
+    years, months, days = (arg_int("add_date", a, i) for i in (1, 2, 3))
+    d = to_datetime(t)
+    total_months = d.year * 12 + (d.month - 1) + years * 12 + months
+    y, m = divmod(total_months, 12)
+    base = _dt.datetime(y, m + 1, 1) + _dt.timedelta(days=d.day - 1 + days)
+    wall = base.replace(hour=d.hour, minute=d.minute, second=d.second)
+    delta = wall - d
+    return Time(t.ns + int(delta.total_seconds()) * 10**9, t.offset, t.zone)
+
+
 def _time_format(*a: Any) -> Any:
     nargs("time_format", a, 2)
     return go_format(_time_arg("time_format", a, 0), arg_str("time_format", a, 1))
@@ -207,9 +222,20 @@ MODULE = module(
     "times",
     {
         "format_ansic": "Mon Jan _2 15:04:05 2006",
+        "format_unix_date": "Mon Jan _2 15:04:05 MST 2006",
+        "format_ruby_date": "Mon Jan 02 15:04:05 -0700 2006",
+        "format_rfc822": "02 Jan 06 15:04 MST",
+        "format_rfc822z": "02 Jan 06 15:04 -0700",
+        "format_rfc850": "Monday, 02-Jan-06 15:04:05 MST",
+        "format_rfc1123": "Mon, 02 Jan 2006 15:04:05 MST",
+        "format_rfc1123z": "Mon, 02 Jan 2006 15:04:05 -0700",
         "format_rfc3339": "2006-01-02T15:04:05Z07:00",
         "format_rfc3339_nano": "2006-01-02T15:04:05.999999999Z07:00",
         "format_kitchen": "3:04PM",
+        "format_stamp": "Jan _2 15:04:05",
+        "format_stamp_milli": "Jan _2 15:04:05.000",
+        "format_stamp_micro": "Jan _2 15:04:05.000000",
+        "format_stamp_nano": "Jan _2 15:04:05.000000000",
         "nanosecond": 1,
         "microsecond": 1000,
         "millisecond": 10**6,
@@ -274,6 +300,8 @@ MODULE = module(
         "time_location": _tfield("time_location", lambda t: t.zone),
         "to_utc": _tfield("to_utc", lambda t: Time(t.ns, 0, "UTC")),
         "time_format": _time_format,
+        "add_date": _add_date,
+        "to_local": _tfield("to_local", lambda t: Time(t.ns, _local_offset(), "Local")),
         "is_zero": _tfield("is_zero", lambda t: not bool(t)),
     },
 )

@@ -278,3 +278,21 @@ def test_times_format_with_go_layouts() -> None:
         "Thu Mar  7 3:04PM",
         "2024-03-07 15:04:05.12 +0000 UTC",
     ]
+
+
+def test_os_module_files_env_and_exit(tmp_path) -> None:
+    from engines.tengo import TengoExit
+
+    d = str(tmp_path).replace("\\", "/")
+    src = f"""
+    os := import("os")
+    f := os.create("{d}/a.txt")
+    n := f.write_string("hello")
+    f.close()
+    out := [n, string(os.read_file("{d}/a.txt")), os.stat("{d}/a.txt").size,
+            is_error(os.read_file("{d}/missing")), os.setenv("TENGO_T", "v"), os.getenv("TENGO_T")]
+    """
+    assert run_script(src)["out"] == [5, "hello", 5, True, True, "v"]
+    with pytest.raises(TengoExit) as ei:
+        run_script('import("os").exit(3)')
+    assert ei.value.code == 3
