@@ -103,3 +103,22 @@ def test_survive_a_host_crash(studio, wait_for, spell_dir) -> None:  # type: ign
     studio.start(debug=False)
     wait_for(lambda: studio.controller.state == "ended")
     assert "again" in studio.window.console.text()
+
+
+def test_semantic_breakpoint_from_the_menu_stops_before_a_hook(studio, wait_for) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    spell = Path(__file__).resolve().parents[2] / "resources" / "spellbook" / "events-and-hooks"
+    studio.open_path(str(spell))
+    studio.window.semantic_actions["llm"].setChecked(True)
+    studio.window.semantic_actions["exception:budget"].setChecked(True)
+    assert "llm" in studio.breakpoints.functions
+    assert "budget" in studio.breakpoints.exception_filters
+    studio.breakpoints.set_function("hook:custom.review_order", True)
+    studio.start(debug=True)
+    wait_for(lambda: studio.controller.state == "paused" and studio.window.stack.count() > 0)
+    assert "hook" in studio.window.state_label.text().lower() or studio.controller.frames
+    studio.breakpoints.set_function("hook:custom.review_order", False)
+    studio.controller.resume()
+    wait_for(lambda: studio.controller.state == "ended")
+    assert studio.controller.stats.exit_code == 0
