@@ -133,7 +133,7 @@ def _to_string(v: Any) -> Any:
     if v is None:
         return _FAIL
     s = to_plain_str(v)
-    if str_len(s) > ops.MAX_STRING_LEN:
+    if str_len(s) > ops.LIMITS.max_string_len:
         raise TengoRuntimeError("exceeding string size limit")
     return s
 
@@ -224,11 +224,11 @@ def _to_bytes(v: Any) -> Any:
         return v
     if t is str:
         b = str_to_bytes(v)
-        if len(b) > ops.MAX_BYTES_LEN:
+        if len(b) > ops.LIMITS.max_bytes_len:
             raise TengoRuntimeError("exceeding bytes size limit")
         return b
     if t is int:
-        if v > ops.MAX_BYTES_LEN:
+        if v > ops.LIMITS.max_bytes_len:
             raise TengoRuntimeError("exceeding bytes size limit")
         return bytes(max(v, 0))
     return _FAIL
@@ -321,7 +321,7 @@ def b_format(*args: Any) -> str:
     if type(f) is not str:
         raise bad_arg("format", "format", "string", f)
     s = go_sprintf(f, list(args[1:]))
-    if str_len(s) > ops.MAX_STRING_LEN:
+    if str_len(s) > ops.LIMITS.max_string_len:
         raise TengoRuntimeError("exceeding string size limit")
     return s
 

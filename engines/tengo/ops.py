@@ -7,6 +7,7 @@ helpers for everything else; they implement upstream's full rules and raise
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from .errors import TengoRuntimeError
@@ -28,14 +29,25 @@ from .values import (
 _MASK32 = 0xFFFFFFFF
 
 # Per-run limits, set by the script runner.
-MAX_STRING_LEN = 2147483647
-MAX_BYTES_LEN = 2147483647
+DEFAULT_LIMIT = 2147483647
 
 
-def set_limits(max_string_len: int, max_bytes_len: int) -> None:
-    global MAX_STRING_LEN, MAX_BYTES_LEN
-    MAX_STRING_LEN = max_string_len
-    MAX_BYTES_LEN = max_bytes_len
+class _Limits(threading.local):
+    """String/bytes size limits of the script running in this thread."""
+
+    max_string_len = DEFAULT_LIMIT
+    max_bytes_len = DEFAULT_LIMIT
+
+
+LIMITS = _Limits()
+
+
+def set_limits(max_string_len: int, max_bytes_len: int) -> tuple[int, int]:
+    """Sets this thread's limits; returns the previous ones."""
+    old = (LIMITS.max_string_len, LIMITS.max_bytes_len)
+    LIMITS.max_string_len = max_string_len
+    LIMITS.max_bytes_len = max_bytes_len
+    return old
 
 
 def _wrap32(v: int) -> int:
@@ -48,13 +60,14 @@ def invalid_op(op: str, a: Any, b: Any) -> TengoRuntimeError:
 
 
 def _check_str(s: str) -> str:
-    if len(s) > MAX_STRING_LEN and str_len(s) > MAX_STRING_LEN:
+    limit = LIMITS.max_string_len
+    if len(s) > limit and str_len(s) > limit:
         raise TengoRuntimeError("exceeding string size limit")
     return s
 
 
 def _check_bytes(b: bytes) -> bytes:
-    if len(b) > MAX_BYTES_LEN:
+    if len(b) > LIMITS.max_bytes_len:
         raise TengoRuntimeError("exceeding bytes size limit")
     return b
 

@@ -207,7 +207,7 @@ class CompiledScript:
         return self._invoke(fn, *args)
 
     def _invoke(self, fn: Any, *args: Any) -> Any:
-        ops.set_limits(self.limits.max_string_len, self.limits.max_bytes_len)
+        old_limits = ops.set_limits(self.limits.max_string_len, self.limits.max_bytes_len)
         depth = _stack_depth()
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 200))
@@ -224,7 +224,7 @@ class CompiledScript:
             raise err from None
         finally:
             sys.setrecursionlimit(old_limit)
-            ops.set_limits(2147483647, 2147483647)
+            ops.set_limits(*old_limits)
 
 
 class _ModuleResolver:

@@ -55,7 +55,7 @@ def arg_bool(fn: str, args: tuple, i: int) -> bool:
 
 
 def check_str(s: str) -> str:
-    if str_len(s) > ops.MAX_STRING_LEN:
+    if str_len(s) > ops.LIMITS.max_string_len:
         raise TengoRuntimeError("exceeding string size limit")
     return s
 
