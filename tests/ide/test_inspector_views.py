@@ -149,6 +149,10 @@ def test_state_pane_tree_highlight_history_and_slider(qtbot, hub: InspectorHub):
     assert '"inventory.apples"' in pane.diff.toPlainText()
     pane.set_position(9)
     assert pane.live and pane._items[("run", "inventory.pears")].text(1) == "2"
+    hub.reset()  # as the studio does before a run: the next run's changes are marked too
+    hub.feed(run_spellbook("state-history")[:3])
+    pane.refresher.flush()
+    assert pane._items[("run", "inventory.apples")].text(2) == "#2"
 
 
 def test_state_pane_live_update_touches_only_changed_keys(qtbot, hub: InspectorHub):

@@ -100,7 +100,7 @@ class StatePane(QWidget):
         self._expanded: set[tuple[str, str]] = set()
         self._lit: list[tuple[str, str]] = []
         self._lit_changes: list[StateChange] = []
-        self._marks: ChangeMarks = model.marks  # the live marks, or those of the position
+        self._position_marks: ChangeMarks | None = None  # when not live: marks at the slider
         self._applied = 0  # history entries the live tree reflects
         self._live = True
         self._shown_position: int | None = None
@@ -124,7 +124,6 @@ class StatePane(QWidget):
         count = len(self.model.history)
         if count < self._applied:  # the model was reset
             self._applied = 0
-            self._marks = self.model.marks
             self._items.clear()
             self.tree.clear()
         self.history_model.sync()
@@ -176,6 +175,13 @@ class StatePane(QWidget):
                 item.setText(1, _value_text(self.model.value(scope, above)))
                 item.setText(2, f"#{seq}" if seq else "")
         return scope, path
+
+    @property
+    def _marks(self) -> ChangeMarks:
+        """Which record last changed each path, live or as of the slider's position."""
+        if self._live or self._position_marks is None:
+            return self.model.marks  # (a reset model has new marks: always ask it)
+        return self._position_marks
 
     def _scope_item(self, scope: str) -> QTreeWidgetItem:
         item = self._items.get((scope, ""))
@@ -304,7 +310,7 @@ class StatePane(QWidget):
         self._live = count >= len(self.model.history)
         self._items.clear()
         self.tree.clear()
-        self._marks = self.model.marks if self._live else self.model.marks_at_index(count)
+        self._position_marks = None if self._live else self.model.marks_at_index(count)
         trees: Trees = self.model.state_at_index(count)
         for scope in sorted(trees):
             self._scope_item(scope)
