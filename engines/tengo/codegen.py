@@ -153,7 +153,9 @@ def _eq_expr(op: str, a: str, b: str) -> str:
         return f"{a} {op} {b}"
     if a == "None" or b == "None":
         return f"{a} is {'not ' if neg else ''}{b}"
-    return f"{'not ' if neg else ''}_eq({a}, {b})"
+    # same plain type (int, float, str, bool, bytes, undefined): Python's ==
+    test = f"({a} == {b} if type({a}) is type({b}) and type({a}) in _PLAIN_EQ else _eq({a}, {b}))"
+    return f"not {test}" if neg else test
 
 
 def _is_float_atom(a: str) -> bool:
