@@ -110,9 +110,9 @@ class SettingsDialog(QDialog):
         row2.addWidget(self.model, 1)
         row2.addWidget(set_model)
         form.addRow("Default model", row2)
-        self.result = QLabel("", self)
-        self.result.setWordWrap(True)
-        form.addRow("", self.result)
+        self.outcome = QLabel("", self)
+        self.outcome.setWordWrap(True)
+        form.addRow("", self.outcome)
 
         limits = QGroupBox("Engine limits for runs from the studio (0: the spell's own)", self)
         lform = QFormLayout(limits)
@@ -136,14 +136,14 @@ class SettingsDialog(QDialog):
         self.theme = QComboBox(self)
         self.theme.addItems(["light", "dark"])
         self.theme.setCurrentText(prefs.theme)
-        self.font = QFontComboBox(self)
-        self.font.setFontFilters(QFontComboBox.FontFilter.MonospacedFonts)
-        self.font.setCurrentFont(QFont(prefs.font_family))
+        self.font_box = QFontComboBox(self)
+        self.font_box.setFontFilters(QFontComboBox.FontFilter.MonospacedFonts)
+        self.font_box.setCurrentFont(QFont(prefs.font_family))
         self.font_size = QSpinBox(self)
         self.font_size.setRange(6, 40)
         self.font_size.setValue(prefs.font_size)
         aform.addRow("Theme", self.theme)
-        aform.addRow("Editor font", self.font)
+        aform.addRow("Editor font", self.font_box)
         aform.addRow("Font size", self.font_size)
 
         buttons = QDialogButtonBox(
@@ -159,7 +159,7 @@ class SettingsDialog(QDialog):
         p = self.prefs
         return Preferences(
             theme=self.theme.currentText(),
-            font_family=self.font.currentFont().family(),
+            font_family=self.font_box.currentFont().family(),
             font_size=self.font_size.value(),
             indent_width=p.indent_width,
             use_tabs=p.use_tabs,
@@ -173,7 +173,7 @@ class SettingsDialog(QDialog):
         process = QProcess(self)
         process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         process.finished.connect(
-            lambda *_: self.result.setText(
+            lambda *_: self.outcome.setText(
                 bytes(process.readAll().data()).decode(errors="replace").strip()
             )
         )
@@ -186,7 +186,7 @@ class SettingsDialog(QDialog):
     def store_key(self) -> None:
         key = self.key.text().strip()
         if not key:
-            self.result.setText("no key given")
+            self.outcome.setText("no key given")
             return
         self._run_cli(["keys", "set", self.provider.currentText()], stdin=key)
         self.key.clear()  # never kept, never shown

@@ -139,9 +139,9 @@ class Studio:
         if os.path.isdir(path):
             self.set_folder(path)
             info = describe_spell(path)
-            if info.manifest:
+            if info is not None and info.manifest:
                 self.open_file(info.manifest)
-            if info.entry and os.path.isfile(info.entry):
+            if info is not None and info.entry and os.path.isfile(info.entry):
                 self.open_file(info.entry)
         elif os.path.isfile(path):
             self.set_folder(os.path.dirname(path))
@@ -190,7 +190,7 @@ class Studio:
         menu = self.window.recent_menu
         menu.clear()
         for path in self.recent_files():
-            menu.addAction(path, lambda p=path: self.open_file(p))
+            menu.addAction(path, lambda p=path: self.open_file(p))  # type: ignore[misc]
         menu.setEnabled(bool(self.recent_files()))
 
     def goto_line_dialog(self) -> None:
@@ -265,7 +265,7 @@ class Studio:
         for editor in w.tabs.unsaved():
             if editor.path:
                 w.tabs.save(editor)
-        info = describe_spell(info.program)  # the manifest may just have been saved
+        info = describe_spell(info.program) or info  # the manifest may just have been saved
         self.spell = info
         values, problems = w.params.values()
         if problems or info.problem:
@@ -285,7 +285,7 @@ class Studio:
 
     def run_to_cursor(self) -> None:
         editor = self.window.tabs.current_editor()
-        if editor is not None and getattr(editor, "path", None):
+        if editor is not None and editor.path:
             self.run_to_line(editor.path, editor.current_line())
 
     def run_to_line(self, path: str, line: int) -> None:
@@ -336,9 +336,9 @@ class Studio:
         path = (frame.get("source") or {}).get("path")
         if path and os.path.isfile(path):
             self.open_file(path)
-            editor = w.tabs.editor_for(path)
-            if editor is not None:
-                editor.set_paused_line(int(frame.get("line") or 1))
+            paused = w.tabs.editor_for(path)
+            if paused is not None:
+                paused.set_paused_line(int(frame.get("line") or 1))
         self.frame_id = frame.get("id")
         w.variables.set_frame(self.frame_id)
         w.watch.set_frame(self.frame_id)
@@ -389,12 +389,12 @@ class Studio:
 
     def _show_breakpoints(self) -> None:
         for editor in self.window.tabs.editors():
-            if getattr(editor, "path", None):
+            if editor.path:
                 editor.show_breakpoints(self.breakpoints.lines(editor.path))
 
     def toggle_breakpoint_here(self) -> None:
         editor = self.window.tabs.current_editor()
-        if editor is not None and getattr(editor, "path", None):
+        if editor is not None and editor.path:
             self.breakpoints.toggle(editor.path, editor.current_line())
 
     def edit_breakpoint(self, path: str, line: int, field: str) -> None:
@@ -413,7 +413,8 @@ class Studio:
         title, prompt, attribute = labels[field]
         text, ok = QInputDialog.getText(self.window, title, prompt, text=getattr(bp, attribute))
         if ok:
-            self.breakpoints.set(replace(bp, **{attribute: text.strip()}))
+            changes: dict[str, Any] = {attribute: text.strip()}
+            self.breakpoints.set(replace(bp, **changes))
 
     def _ask_function_breakpoint(self, kind: str, prompt: str) -> None:
         name, ok = QInputDialog.getText(self.window, "Semantic Breakpoint", prompt)

@@ -32,8 +32,8 @@ class FindBar(QWidget):
         for box in (self.regex, self.case, self.whole):
             layout.addWidget(box)
         for label, slot in (
-            ("◀", lambda: self.find(False)),
-            ("▶", lambda: self.find(True)),
+            ("◀", lambda: self.find_next(False)),
+            ("▶", lambda: self.find_next(True)),
             ("Replace", self.replace),
             ("All", self.replace_all),
             ("✕", self.hide),
@@ -43,21 +43,23 @@ class FindBar(QWidget):
             button.clicked.connect(slot)
             layout.addWidget(button)
         layout.addWidget(self.status, 1)
-        self.needle.returnPressed.connect(lambda: self.find(True))
+        self.needle.returnPressed.connect(lambda: self.find_next(True))
 
     def open(self, replace: bool = False) -> None:
         self.show()
         editor = self._editor()
         if editor is not None and editor.selectionStart() != editor.selectionEnd():
-            self.needle.setText(bytes(editor.getSelText()).rstrip(b"\0").decode("utf-8", "replace"))
+            self.needle.setText(
+                bytes(editor.getSelText().data()).rstrip(b"\0").decode("utf-8", "replace")
+            )
         (self.replacement if replace and self.needle.text() else self.needle).setFocus()
         self.needle.selectAll()
 
-    def find(self, forward: bool = True) -> bool:
+    def find_next(self, forward: bool = True) -> bool:
         editor = self._editor()
         if editor is None:
             return False
-        found = editor.find(
+        found = editor.find_match(
             self.needle.text(),
             self.regex.isChecked(),
             self.case.isChecked(),

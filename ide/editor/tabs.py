@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QTabWidget, QWidget
 
 from ide.editor.languages import language_for
@@ -66,7 +66,7 @@ class EditorTabs(QTabWidget):
     def editor_for(self, path: str) -> SpellEditor | None:
         real = os.path.realpath(path)
         for editor in self.editors():
-            if getattr(editor, "path", None) and os.path.realpath(editor.path) == real:
+            if editor.path and os.path.realpath(editor.path) == real:
                 return editor
         return None
 
@@ -84,18 +84,20 @@ class EditorTabs(QTabWidget):
             lambda line, e=editor: self._emit_for(e, self.sig_breakpoint_clicked, line)
         )
         editor.sig_breakpoint_edit.connect(
-            lambda line, field, e=editor: (
-                e.path and self.sig_breakpoint_edit.emit(e.path, line, field)
-            )
+            lambda line, field, e=editor: self._edit_for(e, line, field)
         )
         editor.sig_run_to_line.connect(
             lambda line, e=editor: self._emit_for(e, self.sig_run_to_line, line)
         )
         return editor
 
-    def _emit_for(self, editor: SpellEditor, signal: Signal, line: int) -> None:
-        if getattr(editor, "path", None):
+    def _emit_for(self, editor: SpellEditor, signal: SignalInstance, line: int) -> None:
+        if editor.path:
             signal.emit(editor.path, line)
+
+    def _edit_for(self, editor: SpellEditor, line: int, field: str) -> None:
+        if editor.path:
+            self.sig_breakpoint_edit.emit(editor.path, line, field)
 
     def open_file(self, path: str, line: int | None = None) -> SpellEditor:
         path = os.path.abspath(path)

@@ -175,7 +175,9 @@ class SpellEditor(ScintillaEdit):
     # -- text ------------------------------------------------------------------------------
 
     def text(self) -> str:
-        return bytes(self.getText(self.length() + 1)).rstrip(b"\0").decode("utf-8", "replace")
+        return (
+            bytes(self.getText(self.length() + 1).data()).rstrip(b"\0").decode("utf-8", "replace")
+        )
 
     def set_text(self, text: str) -> None:
         self.setText(text)
@@ -185,7 +187,7 @@ class SpellEditor(ScintillaEdit):
     def line_text_before_caret(self) -> str:
         pos = self.currentPos()
         start = self.positionFromLine(self.lineFromPosition(pos))
-        return bytes(self.textRange(start, pos)).decode("utf-8", "replace")
+        return bytes(self.textRange(start, pos).data()).decode("utf-8", "replace")
 
     def current_line(self) -> int:
         return self.lineFromPosition(self.currentPos()) + 1
@@ -210,7 +212,7 @@ class SpellEditor(ScintillaEdit):
             flags |= Scintilla.FindOption.WholeWord
         return flags
 
-    def find(
+    def find_match(
         self,
         needle: str,
         regex: bool = False,
@@ -249,7 +251,7 @@ class SpellEditor(ScintillaEdit):
                 else:
                     self.replaceTarget(-1, replacement)
                 self.setSel(self.targetEnd(), self.targetEnd())
-        return self.find(needle, regex, case)
+        return self.find_match(needle, regex, case)
 
     def replace_all(
         self, needle: str, replacement: str, regex: bool = False, case: bool = False
@@ -318,7 +320,7 @@ class SpellEditor(ScintillaEdit):
         self.ensureVisible(line - 1)
 
     def annotation(self, line: int) -> str:
-        return bytes(self.annotationText(line - 1)).decode("utf-8", "replace")
+        return bytes(self.annotationText(line - 1).data()).decode("utf-8", "replace")
 
     def clear_errors(self) -> None:
         self.annotationClearAll()

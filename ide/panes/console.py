@@ -238,13 +238,13 @@ class ConsolePane(QWidget):
         self.view = ConsoleView(self)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search the console (Enter: next, Shift+Enter: previous)")
-        self.search.returnPressed.connect(lambda: self.find(self.search.text()))
+        self.search.returnPressed.connect(lambda: self.find_text(self.search.text()))
         self.case = QCheckBox("Aa", self)
         self.case.setToolTip("Match case")
         buttons = []
         for label, slot in (
-            ("▲", lambda: self.find(self.search.text(), backward=True)),
-            ("▼", lambda: self.find(self.search.text())),
+            ("▲", lambda: self.find_text(self.search.text(), backward=True)),
+            ("▼", lambda: self.find_text(self.search.text())),
             ("Clear", self.clear),
         ):
             button = QToolButton(self)
@@ -276,7 +276,7 @@ class ConsolePane(QWidget):
     def text(self) -> str:
         return "\n".join(text for _, text in self.view.console_model.lines)
 
-    def find(self, needle: str, backward: bool = False) -> bool:
+    def find_text(self, needle: str, backward: bool = False) -> bool:
         """Select the next (or previous) line containing `needle`, wrapping around."""
         lines = self.view.console_model.lines
         if not needle or not lines:

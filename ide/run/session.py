@@ -29,7 +29,7 @@ Callback = Callable[[Response], None]
 HOST_EXITED = "llmspell/hostExited"
 
 
-class _EndEvents(queue.Queue):  # type: ignore[type-arg]
+class _EndEvents(queue.Queue):
     """The client's event queue, keeping only the events that end a run."""
 
     KEEP = ("terminated", "exited", HOST_EXITED)

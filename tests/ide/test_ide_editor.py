@@ -75,11 +75,11 @@ def test_typing_a_dot_opens_the_completion_list(editor) -> None:  # type: ignore
 
 def test_find_replace_with_regex_and_go_to_line(editor) -> None:  # type: ignore[no-untyped-def]
     e = editor("main.lua", "local a1 = 1\nlocal b22 = 2\nprint(a1, b22)\n")
-    assert e.find(r"b\d+", regex=True)
+    assert e.find_match(r"b\d+", regex=True)
     assert e.current_line() == 2
     assert e.replace_all(r"([ab])(\d+)", r"\2\1", regex=True) == 4
     assert e.text() == "local 1a = 1\nlocal 22b = 2\nprint(1a, 22b)\n"
-    assert not e.find("zzz")
+    assert not e.find_match("zzz")
     e.goto_line(3)
     assert e.current_line() == 3
 

@@ -75,7 +75,7 @@ def test_console_levels_locations_and_search(qtbot) -> None:  # type: ignore[no-
     )
     pane.view.clicked.emit(pane.view.console_model.index(row))
     assert opened == [("/spells/demo/main.lua", 3)]
-    assert pane.find("careful")
+    assert pane.find_text("careful")
     assert pane.view.currentIndex().row() == 2
     pane.clear()
     assert pane.text() == ""
@@ -147,7 +147,7 @@ def test_api_keys_go_to_the_cli_on_stdin_never_shown(qtbot, monkeypatch, tmp_pat
     dialog.key.setText("sk-secret")
     dialog.store_key()
     assert dialog.key.text() == ""
-    qtbot.waitUntil(lambda: dialog.result.text() == "stored", timeout=10000)
+    qtbot.waitUntil(lambda: dialog.outcome.text() == "stored", timeout=10000)
     assert eval(log.read_text()) == (["keys", "set", "anthropic"], "sk-secret")
     dialog.model.setText("openai/gpt-4o-mini")
     dialog.set_default_model()
