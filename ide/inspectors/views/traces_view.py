@@ -176,6 +176,10 @@ class TracesPane(QWidget):
         header.setStretchLastSection(True)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
+        self.detail.setPlaceholderText(
+            "Select a span to see its request and response (messages, tool arguments and "
+            "results). Double-click a span to fold its children."
+        )
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.tree)
         split.addWidget(self.detail)
