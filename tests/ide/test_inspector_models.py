@@ -299,3 +299,20 @@ def test_runs_open_and_compare(tmp_path: Path):
     assert comparison.totals()["tokens"] == (97, 136)
     assert comparison.output_diff() == []
     hub.runs.close()
+
+
+def test_models_import_no_qt():
+    """The models are plain Python: importing them (and the hub) loads no Qt at all."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ide.inspectors, ide.inspectors.models\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'shiboken6', 'pyqtgraph', 'PyQt5', 'PyQt6')))\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
