@@ -58,11 +58,33 @@ def _coerce(expected: str, value: Any) -> tuple[bool, Any]:
     raise AssertionError(f"unknown declared type {expected}")
 
 
+# Types accepted without any conversion, per declared type (None: always take the slow path).
+_EXACT: dict[str, frozenset[type] | None] = {
+    "string": frozenset({str}),
+    "number": frozenset({int, float}),
+    "integer": frozenset({int}),
+    "boolean": frozenset({bool}),
+    "object": frozenset({dict}),
+    "any": frozenset({str, int, float, bool, dict, list, type(None)}),
+}
+
+
 def make_caller(module: Module, decl: Function, method: Callable[..., Any]) -> Callable[..., Any]:
     qualname = f"{module.name}.{decl.name}"
     params = decl.params
 
+    # The common case costs one type test per argument: every parameter given, each already
+    # of exactly its declared type (Lua and JS hand over str, int, float, bool, dict, list).
+    exact = tuple(_EXACT.get(p.type) for p in params)
+    count = len(params)
+
     def call(*args: Any) -> Any:
+        if len(args) == count:
+            for value, kinds in zip(args, exact, strict=True):
+                if kinds is None or type(value) not in kinds:
+                    break
+            else:
+                return method(*args)
         if len(args) > len(params):
             # Engines pad calls with trailing nils; only real extra values are an error.
             if any(a is not None for a in args[len(params) :]):

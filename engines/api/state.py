@@ -21,7 +21,21 @@ SCOPES = ("run", "spell", "global")
 _MISSING = object()
 
 
+_PATHS: dict[str, list[str]] = {}
+
+
 def split_path(path: str) -> list[str]:
+    """A dotted path's segments (cached: spells read the same paths again and again)."""
+    cached = _PATHS.get(path) if type(path) is str else None
+    if cached is not None:
+        return cached
+    parts = _split(path)
+    if len(_PATHS) < 4096:
+        _PATHS[path] = parts
+    return parts
+
+
+def _split(path: str) -> list[str]:
     if not isinstance(path, str):
         raise ApiError(f"path must be a string, got {type(path).__name__}")
     if path == "":
@@ -113,11 +127,13 @@ class StateService:
         return scope
 
     def _tree(self, scope: str) -> dict[str, Any]:
-        if self._store.shared:
-            # Another run (or the IDE) may have written the file since the trees were cached.
+        if scope != "run" and self._store.shared:
+            # Another run (or the IDE) may have written the spell or global scope since the
+            # trees were cached. The run scope is this run's alone: no query on that hot path.
             version = self._store.data_version()
             if version != self._version:
-                self._trees.clear()
+                self._trees.pop("spell", None)
+                self._trees.pop("global", None)
                 self._version = version
         tree = self._trees.get(scope)
         if tree is None:

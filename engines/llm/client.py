@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,19 @@ from engines.llm.config import Provider
 from engines.llm.resilience import LlmCallError
 
 _litellm: Any = None
+# litellm's import is long and not safe to run twice at once (pydantic models half built).
+_import_lock = threading.Lock()
 
 
 def litellm_module() -> Any:
+    global _litellm
+    if _litellm is not None:
+        return _litellm
+    with _import_lock:
+        return _import_litellm()
+
+
+def _import_litellm() -> Any:
     global _litellm
     if _litellm is None:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
