@@ -11,8 +11,8 @@ so code that does hold litellm can reach it as `local/smollm2` like any other.
 from __future__ import annotations
 
 import importlib.resources
-import os
 import importlib.util
+import os
 import threading
 import time
 from collections.abc import Iterator
