@@ -7,7 +7,6 @@ import statistics
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 from engines.api.context import RunContext, SpellInfo
 from engines.api.services import Services
