@@ -30,6 +30,8 @@ from __future__ import annotations
 from . import ast as A
 from .codegen import (
     _COMPOUND,
+    _MAX,
+    _MIN,
     BUILTIN_NAMES,
     CompiledUnit,
     CompileOptions,
@@ -38,6 +40,7 @@ from .codegen import (
     Sym,
     _has_continue,
     _may_change_vars,
+    _py_arith_ok,
 )
 from .compiler_expr import ExprCompiler
 from .errors import Frame, TengoCompileError
@@ -172,6 +175,8 @@ class Compiler(ExprCompiler):
         sym = found
         if op == "=" and not sels and self._append_in_place(node, sym, rhs[0]):
             return
+        if op == "+=" and not sels and self._add_in_place(node, sym, rhs[0]):
+            return
         if op != "=":
             cur = self.expr(lhs[0])
             if _may_change_vars(rhs[0]) and not cur.startswith("_t"):
@@ -230,6 +235,33 @@ class Compiler(ExprCompiler):
         )
         self.emit(f"if type({x}) is list and _refcount({x}) == 2: {grow}")
         self.emit(f"else: {x} = _b_append({x}, {', '.join(items)})", rhs.pos)
+        return True
+
+    def _add_in_place(self, node: A.Node, sym: Sym, rhs: A.Node) -> bool:
+        """``x += y`` as ``x = x + y`` on the variable itself, so CPython can
+        extend a string in place (repeated concatenation stays linear)."""
+        if (
+            sym.boxed
+            or sym.kind == "builtin"
+            or not self.hot
+            or self.opts.length_limits
+            or _may_change_vars(rhs)
+        ):
+            return False
+        r = self.expr(rhs)
+        if not _py_arith_ok(r):
+            return False  # pragma: no cover - literal bool/undefined operands
+        self.count_alloc(node.pos)
+        x = sym.py
+        if sym.fctx is not self.f:
+            self.f.nonlocals.add(x)
+        self.emit("try:")
+        self.emit(f"    {x} = {x} + {r}", node.pos)
+        self.emit(
+            f"    if type({x}) is int and not -1073741824 < {x} < 1073741824"
+            f" and not {_MIN} <= {x} <= {_MAX}: {x} = _wrap({x})"
+        )
+        self.emit(f"except TypeError: {x} = _add({x}, {r})", node.pos)
         return True
 
     def _note_global(self, sym: Sym) -> None:

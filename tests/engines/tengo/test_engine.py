@@ -296,3 +296,14 @@ def test_os_module_files_env_and_exit(tmp_path) -> None:
     with pytest.raises(TengoExit) as ei:
         run_script('import("os").exit(3)')
     assert ei.value.code == 3
+
+
+def test_compound_add_keeps_value_semantics() -> None:
+    src = """
+    a := [1]; b := a; x := 9223372036854775807; s := ""; t := ""
+    for i := 0; i < 2; i++ { a += [i]; s += i }
+    for i := 0; i < 1; i++ { x += 1 }
+    for i := 0; i < 20000; i++ { t += "ab" }
+    out := [a, b, x, s, len(t)]
+    """
+    assert run_script(src)["out"] == [[1, 0, 1], [1], -9223372036854775808, "01", 40000]
