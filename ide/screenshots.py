@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,15 @@ from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ide import paths
+from ide.settings import SettingsDialog
+
+BROKEN = """-- A spell that fails: the studio annotates the failing line.
+local order = {id = 7, items = {}}
+log.info("checking order", {id = order.id})
+if #order.items == 0 then
+  error("order " .. order.id .. " has no items")
+end
+"""
 
 
 def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -99,11 +109,30 @@ def main(argv: list[str]) -> int:
     wait(app, lambda: studio.controller.state == "ended")
     settle(app, 0.5)
 
-    # The dark theme, with an error annotation from a failed run.
+    # A failed run: the error annotated at its line; in the dark theme.
+    broken = Path(tempfile.mkdtemp()) / "broken"
+    broken.mkdir()
+    (broken / "main.lua").write_text(BROKEN, encoding="utf-8")
+    studio.open_path(str(broken))
+    studio.start(debug=False)
+    wait(app, lambda: studio.controller.state == "ended")
     studio.set_theme("dark")
-    settle(app, 0.5)
-    save(window, out, "04-dark-theme")
+    settle(app, 0.6)
+    save(window, out, "04-failed-run-dark-theme")
     studio.set_theme("light")
+
+    # JavaScript and Tengo highlighting (from lexilla's cpp lexer and pygments).
+    for name, file in (("js", "hello-js/main.js"), ("tengo", "hello-tengo/main.tengo")):
+        if (paths.SPELLBOOK / file).is_file():
+            studio.open_file(str(paths.SPELLBOOK / file))
+            settle(app, 0.4)
+            save(window.tabs, out, f"05-editor-{name}")
+
+    dialog = SettingsDialog(studio.prefs, window)
+    dialog.show()
+    settle(app, 0.4)
+    save(dialog, out, "06-settings-dialog")
+    dialog.close()
     window.tabs.ask_unsaved = lambda name: "discard"
     studio.can_close()
     window.close()

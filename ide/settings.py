@@ -85,6 +85,7 @@ class SettingsDialog(QDialog):
     def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(620)
         self.prefs = prefs
         self._process: QProcess | None = None
 

@@ -21,7 +21,7 @@ from ide.inspector_bridge import InspectorBridge
 from ide.run.breakpoints import BreakpointStore, LineBreakpoint
 from ide.run.controller import ENDED, IDLE, PAUSED, RUNNING, RunController
 from ide.settings import Preferences, SettingsDialog
-from ide.spell_info import SpellInfo, describe_spell, new_spell_dialog
+from ide.spell_info import PROGRAM_SUFFIXES, SpellInfo, describe_spell, new_spell_dialog
 from ide.theme import apply_palette
 from ide.window import TITLE, MainWindow
 
@@ -143,6 +143,11 @@ class Studio:
                 self.open_file(info.manifest)
             if info is not None and info.entry and os.path.isfile(info.entry):
                 self.open_file(info.entry)
+            elif info is None:  # a folder with a lone program: its main file
+                for suffix in PROGRAM_SUFFIXES:
+                    if os.path.isfile(os.path.join(path, f"main{suffix}")):
+                        self.open_file(os.path.join(path, f"main{suffix}"))
+                        break
         elif os.path.isfile(path):
             self.set_folder(os.path.dirname(path))
             self.open_file(path)
@@ -300,6 +305,8 @@ class Studio:
 
     def _on_state(self, state: str) -> None:
         self.window.state_label.setText(state)
+        if state == "starting":
+            self.window.docks["Console"].raise_()
         if state in (RUNNING, "starting") and not self._elapsed.isActive():
             self._elapsed.start()
         self._update_actions()

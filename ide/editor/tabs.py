@@ -20,6 +20,11 @@ UnsavedPrompt = Callable[[str], str]
 ReloadPrompt = Callable[[str], bool]
 
 
+def tab_name(path: str) -> str:
+    """`folder/file`: spells all have a main.lua or a spell.yaml, the folder tells them apart."""
+    return f"{os.path.basename(os.path.dirname(path))}/{os.path.basename(path)}"
+
+
 class EditorTabs(QTabWidget):
     sig_current_changed = Signal(str)
     """The current file changed (its path; empty for an untitled buffer or no tab)."""
@@ -105,7 +110,7 @@ class EditorTabs(QTabWidget):
         if editor is None:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
             editor = self._make_editor(path, text)
-            self.addTab(editor, os.path.basename(path))
+            self.addTab(editor, tab_name(path))
             self.setTabToolTip(self.indexOf(editor), path)
             self.watcher.addPath(path)
         self.setCurrentWidget(editor)
@@ -125,7 +130,7 @@ class EditorTabs(QTabWidget):
         index = self.indexOf(editor)
         if index < 0:
             return
-        name = os.path.basename(editor.path) if editor.path else self.tabText(index).lstrip("● ")
+        name = tab_name(editor.path) if editor.path else self.tabText(index).lstrip("● ")
         self.setTabText(index, ("● " if editor.modify() else "") + name)
 
     # -- saving and closing ----------------------------------------------------------------

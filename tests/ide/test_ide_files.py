@@ -73,3 +73,15 @@ def test_the_window_layout_is_kept(qtbot, llmspell_home: Path) -> None:  # type:
     qtbot.addWidget(second.window)
     assert second.window.docks["Watch"].isHidden()
     assert (llmspell_home / "config" / "studio.ini").exists()
+
+
+def test_a_folder_with_a_lone_program_opens_its_main_file(studio, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "loose"
+    folder.mkdir()
+    (folder / "main.tengo").write_text(
+        'fmt := import("fmt")\nfmt.println("hi")\n', encoding="utf-8"
+    )
+    studio.open_path(str(folder))
+    assert studio.window.tabs.current_path() == str(folder / "main.tengo")
+    assert studio.window.tabs.tabText(studio.window.tabs.currentIndex()) == "loose/main.tengo"
+    assert studio.spell is not None and studio.spell.program == str(folder / "main.tengo")
