@@ -4,9 +4,10 @@
 function returns a Promise, ~1 ms each), and V8 runs a Promise's continuation after the task
 that created it, where no time limit can interrupt it. So the spell API does not use
 mini-racer's callbacks: the prelude and this adapter talk through a SharedArrayBuffer that
-both sides read and write directly. A JavaScript API call writes its request there, wakes the
-host if it sleeps, and waits (spinning, then `Atomics.wait` in short slices) for the answer,
-which it returns, or throws as an `Error` the spell can catch. So a spell reads like its Lua
+both sides read and write directly. A JavaScript API call writes its request there and calls
+a doorbell function; we take that call on V8's thread and hold it until the host (the
+thread running the spell, where the services live) has written the answer, which the call
+returns, or throws as an `Error` the spell can catch. So a spell reads like its Lua
 twin: `const v = state.get("a.b")`. `await state.get("a.b")` works too (awaiting a plain value
 gives the value), and the spell's top level runs as an async function, so it may `await` its
 own Promises.
@@ -32,7 +33,6 @@ import json
 import re
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from importlib import resources
 from typing import Any, NoReturn
@@ -52,6 +52,19 @@ _PARSE_ERROR = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<message>.*)$")
 _WRAPPER_HEAD = "__llmspell_enter(async function () {"
 _FROM_SPELL = 1
 _FROM_HOST = 2
+_TO_CLAIM = 3  # written, not yet taken by either of the host's threads
+# API calls that never call back into JavaScript: answered on V8's own thread, at once.
+_LEAF_MODULES = frozenset({"log", "json", "params", "spell", "util", "metrics"})
+_LEAF_FUNCTIONS = frozenset(
+    {
+        ("state", name)
+        for name in ("get", "set", "delete", "keys", "snapshot", "restore", "history", "diff")
+    }
+    | {("trace", name) for name in ("start_span", "end_span", "set_attribute")}
+    | {("events", "subscribe"), ("events", "unsubscribe")}
+    | {("hooks", name) for name in ("register", "unregister", "points")}
+)
+_HEAD = re.compile(r'^\["(call|print|write)"(?:,"([a-z_]+)","([a-z_]+)")?')
 _MORE = 1
 _ACK = 2
 
@@ -63,6 +76,10 @@ class JSCallbackError(ApiError):
         super().__init__(message)
         self.thrown = thrown
         self.stack = stack
+
+
+class _Deferred(Exception):
+    """An answer too big to send from V8's thread: the host's thread sends it."""
 
 
 class _Stop(Exception):
@@ -106,8 +123,17 @@ class JavaScriptEngine:
         self._racer.set_hard_memory_limit(self.ctx.limits.memory)
         self._notify_cm: Any = None
         self._poll_only = False
+        self._answered = threading.Event()
+        self._claim = False
+        self._v8_thread: int | None = None
+        self._pending_limit: LimitExceeded | None = None
+        self._deferred: bytes | None = None
+        self._abandoned = False
+        self._handles: list[Any] = []
+        self._header: Any = None
         notify = self._make_notify()
         setup = {
+            "claim": self._claim,
             "token": self._token,
             "size": sandbox.BUFFER_SIZE,
             "remove": list(sandbox.REMOVED_GLOBALS),
@@ -121,46 +147,116 @@ class JavaScriptEngine:
         self._capacity = len(self._data) // 2
 
     def _make_notify(self) -> Any:
-        """A JavaScript function that wakes the host; mini-racer calls Python back on its
-        event loop, so this is a doorbell only (the message itself is in the buffer)."""
-        register = getattr(self._racer._ctx, "_register_js_notification", None)
-        if register is None:  # another mini-racer version: poll instead of being woken
+        """The JavaScript function the spell's side calls once it has written a message.
+
+        mini-racer calls Python back on the V8 thread and hands the call to its event loop;
+        we take the call on the V8 thread instead and hold it there until the host has
+        answered, so JavaScript resumes the moment the answer is written, and neither side
+        spins while the other works. Without those (private) hooks, in another mini-racer
+        version, the function does nothing and both sides poll the buffer.
+        """
+        ctx = self._racer._ctx
+        register = getattr(ctx, "_register_js_notification", None)
+        original = getattr(ctx, "handle_callback_from_v8", None)
+        callbacks = getattr(ctx, "_active_cancelable_mr_task_callbacks", None)
+        if register is None or original is None or not isinstance(callbacks, dict):
             self._poll_only = True
             return self._racer.eval("() => {}")
-        self._notify_cm = register(lambda _handle: self._bell.set())
-        return self._notify_cm.__enter__()
+
+        def on_loop(_handle: Any) -> None:  # reached only if the interception below fails
+            self._bell.set()
+
+        self._notify_cm = register(on_loop)
+        notify = self._notify_cm.__enter__()
+        ids = [key for key, fn in callbacks.items() if fn is on_loop]
+        if len(ids) != 1:
+            return notify
+        doorbell = ids[0]
+
+        def handle(callback_id: int, raw: Any) -> None:
+            if callback_id != doorbell:
+                original(callback_id, raw)
+                return
+            self._handles.append(ctx._wrap_raw_handle(raw))  # type: ignore[union-attr]
+            if self._header[0] == _TO_CLAIM:
+                if self._serve_here():
+                    return
+                if self._deferred is None:
+                    self._header[0] = _FROM_SPELL  # for the host's thread
+            self._hold_until_answered()
+
+        object.__setattr__(ctx, "handle_callback_from_v8", handle)
+        self._claim = True
+        return notify
+
+    def _serve_here(self) -> bool:
+        """On V8's thread: answer a request that cannot call back into JavaScript (most of
+        them: state, log, metrics, print...) without waking the host's thread. The services
+        never run on both threads at once: each side waits while the other works."""
+        header = self._header
+        if header[2] != 0:
+            return False  # chunked: the host's thread assembles it
+        text = bytes(self._data[: 2 * header[1]]).decode("utf-16-le", "surrogatepass")
+        head = _HEAD.match(text)
+        if head is None:
+            return False
+        kind, module, name = head.groups()
+        if kind == "call" and module not in _LEAF_MODULES and (module, name) not in _LEAF_FUNCTIONS:
+            return False
+        self._v8_thread = threading.get_ident()
+        try:
+            self._serve_one(self.converter.loads(text))
+        except _Deferred:
+            return False
+        except LimitExceeded as exc:
+            # Unanswered: the host's thread raises it and stops V8.
+            self._pending_limit = exc
+            self._bell.set()
+        finally:
+            self._v8_thread = None
+        return True
+
+    def _hold_until_answered(self) -> None:
+        """On the V8 thread: wake the host, then wait until it has written its answer."""
+        header = self._header
+        self._answered.clear()
+        self._bell.set()
+        while header[0] != _FROM_HOST and not self._abandoned:
+            self._answered.wait(sandbox.SLEEP_SECONDS)
+            self._answered.clear()
+
+    def _answer_written(self) -> None:
+        self._answered.set()
+
+    def _release_v8_thread(self) -> None:
+        """Let a doorbell call return without an answer, so V8 can be terminated."""
+        self._abandoned = True
+        self._answered.set()
 
     # -- the channel ----------------------------------------------------------------------
 
     def _wait_for_spell(self, stop: concurrent.futures.Future[Any] | None) -> None:
         """Wait until the spell has written a message; raise _Stop when `stop` ended first."""
         header = self._header
-        if header[0] == _FROM_SPELL:
-            return
-        # Spin first: the answer to a request usually follows within microseconds, and
-        # giving up the CPU (even sleep(0)) costs far more on a busy machine.
-        clock = time.perf_counter
-        end = clock() + sandbox.SPIN_SECONDS
-        while clock() < end:
-            if header[0] == _FROM_SPELL:
-                return
-        if stop is not None and stop.done() and header[0] != _FROM_SPELL:
-            raise _Stop
+        if self._handles:
+            self._handles.clear()  # the doorbell's argument handles, freed here
         slice_ = 0.001 if self._poll_only else sandbox.SLEEP_SECONDS
         while True:
             self._bell.clear()
-            header[3] = 1
             if header[0] == _FROM_SPELL:
-                header[3] = 0
                 return
+            if self._deferred is not None:
+                raw, self._deferred = self._deferred, None
+                self._send_raw(raw)
+                continue
             if stop is not None and stop.done():
                 # A finished task leaves no request unanswered: nothing more will come.
-                header[3] = 0
                 raise _Stop
             self._bell.wait(slice_)
-            header[3] = 0
             if header[0] == _FROM_SPELL:
                 return
+            if self._pending_limit is not None:
+                raise self._pending_limit
             self._check_limits()
 
     def _check_limits(self) -> None:
@@ -179,11 +275,20 @@ class JavaScriptEngine:
                 return "".join(parts)
             header[1], header[2] = 0, _ACK
             header[0] = _FROM_HOST
+            self._answer_written()
 
     def _send(self, message: list[Any]) -> None:
         raw = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode(
             "utf-16-le", "surrogatepass"
         )
+        if len(raw) > 2 * self._capacity and self._v8_thread == threading.get_ident():
+            # Chunks need the spell to acknowledge them, and it waits on this very thread:
+            # the host's thread sends this answer instead.
+            self._deferred = raw
+            raise _Deferred
+        self._send_raw(raw)
+
+    def _send_raw(self, raw: bytes) -> None:
         header = self._header
         size = 2 * self._capacity
         offset = 0
@@ -194,6 +299,7 @@ class JavaScriptEngine:
             self._data[: len(chunk)] = chunk
             header[1], header[2] = len(chunk) // 2, _MORE if more else 0
             header[0] = _FROM_HOST
+            self._answer_written()
             if not more:
                 return
             self._wait_for_spell(None)  # the spell acknowledges each chunk
@@ -289,6 +395,8 @@ class JavaScriptEngine:
         """Call a JavaScript function held by Python (see JSCallable)."""
         if self._closed:
             raise ApiError("the JavaScript engine has ended")
+        if self._v8_thread == threading.get_ident():
+            raise ApiError("this API call cannot call back into JavaScript")
         wire_args = self.converter.wire(args)
         if self._depth > 0:
             # The spell waits for the answer to a request: ask it to make the call first.
@@ -392,6 +500,7 @@ class JavaScriptEngine:
     def _stop(self, limit: LimitExceeded) -> None:
         """A limit was reached: stop whatever V8 runs, tearing the isolate down if need be."""
         self.limit_error = limit
+        self._release_v8_thread()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -446,6 +555,7 @@ class JavaScriptEngine:
         if self._closed:
             return
         self._closed = True
+        self._release_v8_thread()
         # Freeing joins V8's thread; a builtin that ignores termination could hold it, so
         # never wait on it for long (the thread is a daemon and dies with the process).
         closer = threading.Thread(target=self._free, name="mini-racer close", daemon=True)

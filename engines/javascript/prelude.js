@@ -42,9 +42,9 @@
   const capacity = data.length;
   // header[0]: who wrote last (1 = the spell, 2 = the host); header[1]: chunk length;
   // header[2]: 0 = last chunk, 1 = more chunks follow, 2 = acknowledge a chunk;
-  // header[3]: 1 while the host sleeps and must be woken with notify().
   const FROM_SPELL = 1;
   const FROM_HOST = 2;
+  const TO_CLAIM = 3; // a whole message, that either of the host's threads may take
   const TAG = "\u0000";
 
   // -- the channel --------------------------------------------------------------------
@@ -62,8 +62,9 @@
   function signal(length, more) {
     header[1] = length;
     header[2] = more;
-    store(header, 0, FROM_SPELL);
-    if (load(header, 3) === 1) notify();
+    store(header, 0, more === 0 && setup.claim ? TO_CLAIM : FROM_SPELL);
+    // Returns once the host has answered (or at once, when the host polls instead).
+    notify();
   }
 
   function writeText(text) {

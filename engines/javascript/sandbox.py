@@ -40,9 +40,8 @@ REMOVED_GLOBALS = (
 # The shared buffer the bridge exchanges messages through (16 header bytes, then text).
 BUFFER_SIZE = 1 << 20
 
-# How long the host spins waiting for the spell's next message before it sleeps, and the
-# longest it sleeps before it looks at the clock, the memory limit and cancellation again.
-SPIN_SECONDS = 0.0005
+# The longest either side sleeps waiting for the other before it looks again (at the clock,
+# the memory limit and cancellation, on the host's side).
 SLEEP_SECONDS = 0.02
 
 # After asking V8 to stop (a limit), how long to wait before tearing the isolate down.
