@@ -196,11 +196,18 @@ class Compiler(ExprCompiler):
         root = self.read_sym(sym)
         if len(sel_atoms) == 1:
             k = sel_atoms[0]
-            if isinstance(sels[0], A.StringLit) and self.hot:
+            if not self.hot:
+                self.emit(f"_set_index({root}, {k}, {value})", node.pos)
+            elif isinstance(sels[0], A.StringLit):
                 self.emit(f"if type({root}) is dict: {root}[{k}] = {value}")
                 self.emit(f"else: _set_index({root}, {k}, {value})", node.pos)
             else:
-                self.emit(f"_set_index({root}, {k}, {value})", node.pos)
+                self.emit(
+                    f"if type({root}) is list and type({k}) is int and 0 <= {k} < len({root}):"
+                    f" {root}[{k}] = {value}"
+                )
+                self.emit(f"elif type({root}) is dict and type({k}) is str: {root}[{k}] = {value}")
+                self.emit(f"else: _set_index({root}, {k}, {value})", node.pos)
         else:
             self.emit(f"_set_sel({root}, ({', '.join(sel_atoms)},), {value})", node.pos)
 
