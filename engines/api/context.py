@@ -68,6 +68,11 @@ class RunContext:
     semantic_stop: Callable[[str, str | None, str, Any], None] = field(
         default=lambda kind, name, description, payload=None: None, repr=False, compare=False
     )
+    # `exception_stop(filter, message)`: called where an LLM call or a tool fails; a debugger
+    # with that exception filter on (llm_error, tool_error) stops there. A no-op otherwise.
+    exception_stop: Callable[[str, str], None] = field(
+        default=lambda filter_name, message: None, repr=False, compare=False
+    )
 
     @property
     def run_id(self) -> str:

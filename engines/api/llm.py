@@ -210,9 +210,9 @@ class LlmService:
             )
         if isinstance(hooked.payload, dict):
             chat = _apply(chat, hooked.payload)
-        stop = getattr(self._ctx, "semantic_stop", None)
-        if stop is not None:
-            stop("llm", chat.model, f"before LLM call to {chat.model}", chat.to_dict())
+        self._ctx.semantic_stop(
+            "llm", chat.model, f"before LLM call to {chat.model}", chat.to_dict()
+        )
         response = self._call_with_fallbacks(chat, on_chunk)
         after = self._hooks.run(
             "after_generate", {"request": chat.to_dict(), "response": response.to_dict()}
@@ -236,7 +236,9 @@ class LlmService:
                 return self._call_one(attempt, on_chunk)
             except LlmCallError as exc:
                 failures.append(f"{model}: {self.config.redact(str(exc))}")
-        raise ApiError("the LLM call failed: " + "; ".join(failures))
+        message = "the LLM call failed: " + "; ".join(failures)
+        self._ctx.exception_stop("llm_error", message)
+        raise ApiError(message)
 
     def _call_one(self, chat: ChatRequest, on_chunk: Callable[[str], Any] | None) -> ChatResponse:
         # The model is left out of the key: a replay answers the same question whatever model

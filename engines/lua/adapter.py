@@ -68,6 +68,7 @@ class LuaEngine:
             self.debug_support = LuaDebugSupport(self, debugger)
             debugger.attach(self.debug_support)
             self.ctx.semantic_stop = self._semantic_stop
+            self.ctx.exception_stop = self._stop_on_exception
 
     def _build(self) -> Any:
         runtime = self.runtime

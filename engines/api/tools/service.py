@@ -144,6 +144,8 @@ class ToolsService:
                     },
                 )
         except _Failure as failure:
+            # The debugger's `tool_error` exception filter stops here, before the caller sees it.
+            self._ctx.exception_stop("tool_error", f"tool {name} failed: {failure.message}")
             return {"ok": False, "error": {"type": failure.kind, "message": failure.message}}
         return {"ok": True, "result": result}
 
