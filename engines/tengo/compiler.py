@@ -39,6 +39,9 @@ from .codegen import (
     Scope,
     Sym,
     _has_continue,
+    _int_atom,
+    _is_float_atom,
+    _is_str_atom,
     _may_change_vars,
     _py_arith_ok,
 )
@@ -264,10 +267,19 @@ class Compiler(ExprCompiler):
             self.f.nonlocals.add(x)
         self.emit("try:")
         self.emit(f"    {x} = {x} + {r}", node.pos)
-        self.emit(
-            f"    if type({x}) is int and not -1073741824 < {x} < 1073741824"
-            f" and not {_MIN} <= {x} <= {_MAX}: {x} = _wrap({x})"
-        )
+        c = _int_atom(r)
+        if c is not None:  # x += 1: only one side can overflow
+            bound = (
+                f"{x} > 1073741823 and {x} > {_MAX}"
+                if c >= 0
+                else (f"{x} < -1073741823 and {x} < {_MIN}")
+            )
+            self.emit(f"    if {bound}: {x} = _wrap({x})")
+        elif not (_is_str_atom(r) or _is_float_atom(r)):
+            self.emit(
+                f"    if type({x}) is int and not -1073741824 < {x} < 1073741824"
+                f" and not {_MIN} <= {x} <= {_MAX}: {x} = _wrap({x})"
+            )
         self.emit(f"except TypeError: {x} = _add({x}, {r})", node.pos)
         return True
 

@@ -97,3 +97,27 @@ def test_compile_2000_lines() -> None:
     script = compile_script(src)
     t_run = _time(script.run)
     print(f"\nparse+compile of {len(lines)} lines: {t * 1000:.1f} ms (run {t_run * 1000:.1f} ms)")
+
+
+MIXED_TENGO = """
+words := []
+for i := 0; i < 20000; i++ { words = append(words, "w" + string(i % 500)) }
+counts := {}
+for w in words { c := counts[w]; if c == undefined { c = 0 }; counts[w] = c + 1 }
+arr := []
+for i := 0; i < 20000; i++ { arr = append(arr, i * 7 % 1000) }
+for i := 0; i < len(arr); i++ { arr[i] = arr[i] * 2 }
+s := 0
+for v in arr { if v % 3 == 0 { s += v } }
+text := ""
+for i := 0; i < 20000; i++ { text += "x" }
+"""
+
+
+def test_mixed_workload() -> None:
+    """Arrays, maps, strings and loops: closer to what scripts do than fib."""
+    script = compile_script(MIXED_TENGO)
+    result: dict = {}
+    t = _time(lambda: result.update(script.run()), 3)
+    assert len(result["counts"]) == 500 and len(result["text"]) == 20000
+    print(f"\nmixed workload (~120k loop iterations): {t * 1000:.1f} ms")
