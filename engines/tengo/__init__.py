@@ -13,7 +13,8 @@ CPython.  Public API:
 * conversions :func:`to_python` / :func:`from_python`;
 * errors :class:`TengoError` (``.message``, ``str()`` = upstream text),
   :class:`TengoParseError`, :class:`TengoCompileError`,
-  :class:`TengoRuntimeError` (``.frames``: list of :class:`Frame`).
+  :class:`TengoRuntimeError` (``.frames``: list of :class:`Frame`);
+  ``os.exit`` raises :class:`TengoExit`.
 """
 
 from __future__ import annotations
