@@ -18,9 +18,14 @@ setup: system-deps $(STAMP)
 system-deps:
 	@sh packaging/system-deps.sh
 
-# The studio, in a real window (under X; `xvfb-run make run` without a display).
+# The studio, in a real window: on the X (or Wayland) display, or under Xvfb when there is none.
 run: setup
-	$(VENV)/bin/llmspell-studio $(SPELLBOOK)/hello
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && command -v xvfb-run >/dev/null; then \
+		echo "no display: running the studio under Xvfb"; \
+		xvfb-run -a -s "-screen 0 1920x1200x24" $(VENV)/bin/llmspell-studio $(SPELLBOOK)/hello; \
+	else \
+		$(VENV)/bin/llmspell-studio $(SPELLBOOK)/hello; \
+	fi
 
 # PNGs of the studio's main window and of every pane, after a run and a debug session of a
 # spellbook spell, taken under Xvfb into screenshots/.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from PySide6.QtWidgets import QApplication
@@ -33,6 +34,18 @@ def create_studio(path: str | None = None) -> Studio:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        print(
+            "llmspell-studio: no display (DISPLAY is not set); run it under X or Wayland, "
+            "or headless with `xvfb-run llmspell-studio`",
+            file=sys.stderr,
+        )
+        return 2
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C in the terminal quits
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("LLMSpell Studio")

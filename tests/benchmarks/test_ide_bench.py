@@ -84,6 +84,7 @@ def test_event_loop_stall_under_a_record_flood(
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     from ide.app import create_studio
+    from ide.panes.console import MAX_LINES
 
     folder = tmp_path / "flood"
     folder.mkdir()
@@ -116,9 +117,11 @@ def test_event_loop_stall_under_a_record_flood(
     print(
         f"\nflood: {expected} records asked at {rate}/s; the run took {took:.1f} s "
         f"(~{stats.records / max(took, 1e-9):.0f} records/s reached the studio)"
-        f"\n  longest event-loop stall: {max(gaps) - 5 if gaps else -1} ms over {len(gaps)} ticks (target <= 50 ms)"
+        f"\n  longest event-loop stall: {max(gaps) - 5 if gaps else -1} ms, 99th percentile "
+        f"{sorted(gaps)[int(len(gaps) * 0.99)] - 5 if gaps else -1} ms, over {len(gaps)} ticks of 5 ms "
+        f"(target <= 50 ms)"
         f"\n  records received: {stats.records}; inspector hub: {getattr(hub, 'record_count', 'n/a')}; "
-        f"console lines kept: {logs} (the console keeps the last 20 000 lines)"
+        f"console lines kept: {logs} (it keeps the last {MAX_LINES})"
     )
     assert stats.exit_code == 0
     assert stats.records >= expected  # no record missing (plus run.start/run.end/output)
