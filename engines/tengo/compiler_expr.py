@@ -22,6 +22,22 @@ from .codegen import (
     _py_arith_ok,
 )
 
+# builtin -> inline expression for a single argument ``a`` (an atom)
+_INLINE_BUILTINS = {
+    "_b_len": "len({a}) if type({a}) is list else _b_len({a})",
+    "_b_string": "{a} if type({a}) is str else str({a}) if type({a}) is int else _b_string({a})",
+    "_b_int": "{a} if type({a}) is int else _b_int({a})",
+    "_b_is_error": "type({a}) is _TError",
+    "_b_is_undefined": "{a} is None",
+    "_b_is_string": "type({a}) is str",
+    "_b_is_int": "type({a}) is int",
+    "_b_is_float": "type({a}) is float",
+    "_b_is_bool": "type({a}) is bool",
+    "_b_is_array": "type({a}) is list",
+    "_b_is_map": "type({a}) is dict",
+    "_b_is_bytes": "type({a}) is bytes",
+}
+
 
 def _above(t: str) -> str:
     return f"{t} > 1073741823 and {t} > {_MAX}"
@@ -336,9 +352,12 @@ class ExprCompiler(CodegenBase):
             args[-1] = f"*_spread({args[-1]})"
         self.count_alloc(n.pos, "None" if callee.startswith("_b_") else callee)
         t = self.tmp()
-        if callee == "_b_len" and len(args) == 1 and not n.ellipsis and self.hot:
-            a = args[0]
-            self.emit(f"{t} = len({a}) if type({a}) is list else _b_len({a})", n.pos)
+        inline = _INLINE_BUILTINS.get(callee)
+        if inline is not None and len(args) == 1 and not n.ellipsis and self.hot:
+            # common one-argument builtins: skip the call for the usual types
+            self.emit(f"{t} = " + inline.format(a=args[0]), n.pos)
+            if callee.startswith("_b_is_"):
+                self.bool_atoms.add(t)
         else:
             self.emit(f"{t} = {callee}({', '.join(args)})", n.pos)
         return t
