@@ -1,19 +1,32 @@
-"""Builds the services of one run from its context: the single place that knows them all."""
+"""Builds the services of one run from its context: the single place that knows them all.
+
+The services that talk to the outside world (tools, llm, agent) are made on first use, so a
+spell that never calls them never imports them: starting a run stays fast.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from engines.api.agent import AgentService
 from engines.api.basic import JsonService, LogService, ParamsService, SpellService, UtilService
+from engines.api.binding import bind, make_caller
 from engines.api.context import RunContext
+from engines.api.declarations import API, Function, Module
 from engines.api.events import EventsService
 from engines.api.hooks import HooksService
-from engines.api.llm import LlmService
 from engines.api.state import StateService
 from engines.api.state_store import StateStore
 from engines.api.telemetry_services import MetricsService, TraceService
-from engines.api.tools import ToolsService
+
+if TYPE_CHECKING:
+    from engines.api.agent import AgentService
+    from engines.api.llm import LlmService
+    from engines.api.tools import ToolsService
+
+MODULES = ("log", "json", "params", "spell", "util", "state", "events", "hooks", "trace", "metrics")
+DEFERRED = ("tools", "llm", "agent")
 
 
 class Services:
@@ -33,18 +46,48 @@ class Services:
         self.hooks = HooksService(ctx)
         self.trace = TraceService(ctx)
         self.metrics = MetricsService(ctx)
-        self.tools = ToolsService(ctx, trace=self.trace, hooks=self.hooks)
-        self.llm = LlmService(ctx, self.trace, self.metrics, self.hooks)
-        self.agent = AgentService(ctx, self.llm, self.tools, self.trace, self.hooks, self.state)
+
+    @cached_property
+    def tools(self) -> ToolsService:
+        from engines.api.tools import ToolsService
+
+        return ToolsService(self.ctx, trace=self.trace, hooks=self.hooks)
+
+    @cached_property
+    def llm(self) -> LlmService:
+        from engines.api.llm import LlmService
+
+        return LlmService(self.ctx, self.trace, self.metrics, self.hooks)
+
+    @cached_property
+    def agent(self) -> AgentService:
+        from engines.api.agent import AgentService
+
+        return AgentService(self.ctx, self.llm, self.tools, self.trace, self.hooks, self.state)
 
     def by_module(self) -> dict[str, Any]:
-        return {
-            name: getattr(self, name)
-            for name in (
-                "log", "json", "params", "spell", "util",
-                "state", "events", "hooks", "trace", "metrics", "tools", "llm", "agent",
-            )
-        }  # fmt: skip
+        """Every service, made now (for introspection and tests)."""
+        return {name: getattr(self, name) for name in (*MODULES, *DEFERRED)}
+
+    def bindings(self) -> Iterator[tuple[Module, Function, Any]]:
+        """Every declared function with its checked caller, for engine adapters: the deferred
+        services are made (and imported) by their first call, not here."""
+        yield from bind({name: getattr(self, name) for name in MODULES})
+        for module in API:
+            if module.name in DEFERRED:
+                for decl in module.functions:
+                    yield (
+                        module,
+                        decl,
+                        make_caller(module, decl, self._late(module.name, decl.name)),
+                    )
+
+    def _late(self, service: str, function: str) -> Any:
+        def call(*args: Any) -> Any:
+            return getattr(getattr(self, service), function)(*args)
+
+        call.__name__ = f"{service}.{function}"
+        return call
 
     def close(self) -> None:
         if self._owns_store:

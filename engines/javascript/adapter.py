@@ -37,7 +37,6 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any, NoReturn
 
-from engines.api.binding import bind
 from engines.api.services import Services
 from engines.errors import ApiError, LimitExceeded, SpellError
 from engines.javascript import sandbox
@@ -110,7 +109,7 @@ class JavaScriptEngine:
         self._closed = False
         self.converter = Converter(self, self._register_python)
         self._api: dict[tuple[str, str], Callable[..., Any]] = {
-            (module.name, decl.name): call for module, decl, call in bind(services.by_module())
+            (module.name, decl.name): call for module, decl, call in services.bindings()
         }
 
         self._loop = asyncio.new_event_loop()

@@ -19,7 +19,6 @@ from lupa import lua54
 if TYPE_CHECKING:
     from engines.lua.debug import LuaDebugSupport
 
-from engines.api.binding import bind
 from engines.api.services import Services
 from engines.errors import ApiError, LimitExceeded, SpellError
 from engines.host.debugger import Debugger, Terminated
@@ -77,7 +76,7 @@ class LuaEngine:
             "local source = ...; return assert(load(source, '=[prelude]', 't'))", _PRELUDE
         )
         api: dict[str, dict[str, Any]] = {}
-        for module, decl, call in bind(self.services.by_module()):
+        for module, decl, call in self.services.bindings():
             api.setdefault(module.name, {})[decl.name] = self._protect(call)
         host = runtime.table_from(
             {

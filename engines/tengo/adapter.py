@@ -20,7 +20,6 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from engines.api.binding import bind
 from engines.api.services import Services
 from engines.errors import ApiError, LimitExceeded, SpellError
 from engines.tengo import (
@@ -120,7 +119,7 @@ class TengoEngine:
 
     def _api_modules(self) -> dict[str, Any]:
         modules: dict[str, dict[str, Any]] = {}
-        for module, decl, call in bind(self.services.by_module()):
+        for module, decl, call in self.services.bindings():
             function = user_function(f"{module.name}.{decl.name}", self._bridge(call))
             members = modules.setdefault(module.name, {})
             members[decl.name] = function
