@@ -17,6 +17,7 @@ from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 
 from ide import paths
+from ide.editor.widget import SpellEditor
 from ide.inspector_bridge import InspectorBridge
 from ide.run.breakpoints import BreakpointStore, LineBreakpoint
 from ide.run.controller import ENDED, IDLE, PAUSED, RUNNING, RunController
@@ -114,6 +115,7 @@ class Studio:
         w.tabs.sig_breakpoint_clicked.connect(self.breakpoints.toggle)
         w.tabs.sig_breakpoint_edit.connect(self.edit_breakpoint)
         w.tabs.sig_run_to_line.connect(self.run_to_line)
+        w.tabs.sig_hover.connect(self.show_hover_value)
         w.tabs.sig_saved.connect(lambda path: self._on_current_file(w.tabs.current_path() or ""))
         self.breakpoints.subscribe(self._show_breakpoints)
         c.sig_state_changed.connect(self._on_state)
@@ -350,6 +352,19 @@ class Studio:
         w.variables.set_frame(self.frame_id)
         w.watch.set_frame(self.frame_id)
         w.evaluate.set_frame(self.frame_id)
+
+    def show_hover_value(self, editor: SpellEditor, expression: str, position: int) -> None:
+        """While paused, the value of the expression under the mouse, as a call tip."""
+        if self.controller.state != PAUSED or self.frame_id is None:
+            return
+
+        def show(response: dict[str, Any]) -> None:
+            if response.get("success") and self.controller.state == PAUSED:
+                result = (response.get("body") or {}).get("result")
+                editor.show_value_tip(position, f"{expression} = {result}")
+
+        arguments = {"expression": expression, "frameId": self.frame_id, "context": "hover"}
+        self.controller.request("evaluate", arguments, show)
 
     def _on_resumed(self) -> None:
         w = self.window

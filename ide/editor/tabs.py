@@ -36,6 +36,8 @@ class EditorTabs(QTabWidget):
     """Run to cursor at a file's line."""
     sig_saved = Signal(str)
     """A file was saved."""
+    sig_hover = Signal(object, str, int)
+    """The mouse rests on an expression in an editor: (editor, expression, byte position)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +93,7 @@ class EditorTabs(QTabWidget):
         editor.sig_breakpoint_edit.connect(
             lambda line, field, e=editor: self._edit_for(e, line, field)
         )
+        editor.sig_hover.connect(lambda expr, pos, e=editor: self.sig_hover.emit(e, expr, pos))
         editor.sig_run_to_line.connect(
             lambda line, e=editor: self._emit_for(e, self.sig_run_to_line, line)
         )

@@ -35,6 +35,8 @@ class SpellEditor(ScintillaEdit):
     """Edit the breakpoint of a line: which field ("condition", "hit", "log", "remove")."""
     sig_run_to_line = Signal(int)
     """Run to cursor was asked for at this line (1-based)."""
+    sig_hover = Signal(str, int)
+    """The mouse rests on an expression (dotted name) at a byte position: show its value."""
 
     def __init__(self, language: Language = TEXT, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +62,8 @@ class SpellEditor(ScintillaEdit):
         self.updateUi.connect(self._on_update_ui)
         self.marginClicked.connect(self._on_margin_clicked)
         self.styleNeeded.connect(self._on_style_needed)
+        self.dwellStart.connect(self._on_dwell)
+        self.dwellEnd.connect(lambda _x, _y: self.callTipCancel())
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -383,6 +387,31 @@ class SpellEditor(ScintillaEdit):
         if found:
             prefix, names = found
             self.autoCShow(len(prefix.encode()), " ".join(names))
+
+    def expression_at(self, position: int) -> str:
+        """The dotted name around a byte position (`state.items` in `state.items[1]`)."""
+        if position < 0:
+            return ""
+        line = self.lineFromPosition(position)
+        start = self.positionFromLine(line)
+        text = bytes(self.textRange(start, self.lineEndPosition(line)).data())
+        column = position - start
+        left = column
+        while left > 0 and (chr(text[left - 1]).isalnum() or text[left - 1] in b"_."):
+            left -= 1
+        right = column
+        while right < len(text) and (chr(text[right]).isalnum() or text[right] == ord("_")):
+            right += 1
+        return text[left:right].decode("utf-8", "replace").strip(".")
+
+    def _on_dwell(self, x: int, y: int) -> None:
+        position = self.positionFromPointClose(x, y)
+        expression = self.expression_at(position)
+        if expression and not expression[0].isdigit():
+            self.sig_hover.emit(expression, position)
+
+    def show_value_tip(self, position: int, text: str) -> None:
+        self.callTipShow(position, text)
 
     def _on_update_ui(self, updated: int) -> None:
         pos = self.currentPos()

@@ -122,3 +122,21 @@ def test_semantic_breakpoint_from_the_menu_stops_before_a_hook(studio, wait_for)
     studio.controller.resume()
     wait_for(lambda: studio.controller.state == "ended")
     assert studio.controller.stats.exit_code == 0
+
+
+def test_hovering_a_name_while_paused_shows_its_value(studio, wait_for, spell_dir) -> None:  # type: ignore[no-untyped-def]
+    folder = spell_dir("local order = {id = 7}\nprint(order.id)\n")
+    main = str(folder / "main.lua")
+    studio.open_path(str(folder))
+    studio.breakpoints.toggle(main, 2)
+    studio.start(debug=True)
+    wait_for(lambda: studio.controller.state == "paused" and studio.frame_id is not None)
+    editor = studio.window.tabs.editor_for(main)
+    position = editor.positionFromLine(1) + len("print(order.i")
+    assert editor.expression_at(position) == "order.id"
+    shown = []
+    editor.show_value_tip = lambda pos, text: shown.append(text)
+    editor.sig_hover.emit("order.id", position)
+    wait_for(lambda: shown == ["order.id = 7"])
+    studio.controller.resume()
+    wait_for(lambda: studio.controller.state == "ended")
