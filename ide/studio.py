@@ -53,7 +53,7 @@ class Studio:
         self.apply_preferences()
         self._restore_layout()
         # The inspectors import pyqtgraph (~1 s): load them once the window is on the screen.
-        QTimer.singleShot(100, self.load_inspectors)
+        QTimer.singleShot(100, self.window, self.load_inspectors)  # not after it is gone
         self._rebuild_recent()
         self._update_actions()
 

@@ -199,7 +199,7 @@ class EditorTabs(QTabWidget):
 
     def _on_file_changed(self, path: str) -> None:
         # Editors rename-and-replace files: the watch is lost; re-add it once the file is back.
-        QTimer.singleShot(100, lambda: self._reload(path))
+        QTimer.singleShot(100, self, lambda: self._reload(path))
 
     def _reload(self, path: str) -> None:
         editor = self.editor_for(path)

@@ -206,7 +206,7 @@ class ConsoleView(QTableView):
         self.console_model.append(segments)
         if self.follow and not self._follow_pending:  # once per turn of the event loop
             self._follow_pending = True
-            QTimer.singleShot(0, self.scroll_to_end)
+            QTimer.singleShot(0, self, self.scroll_to_end)
 
     def scroll_to_end(self) -> None:
         self._follow_pending = False
@@ -214,7 +214,7 @@ class ConsoleView(QTableView):
 
     def _on_user_scroll(self, _action: int) -> None:
         # Follow new lines while the user stays at the bottom; stop when they scroll up.
-        QTimer.singleShot(0, self._update_follow)
+        QTimer.singleShot(0, self, self._update_follow)
 
     def _update_follow(self) -> None:
         bar = self.verticalScrollBar()

@@ -131,7 +131,7 @@ class RunSession(QObject):
         if batch:
             self.sig_records.emit(batch)
         if self._pending:
-            QTimer.singleShot(0, self.drain)  # more to do: after pending input and paints
+            QTimer.singleShot(0, self, self.drain)  # more to do: after pending input and paints
         elif self.closed:
             self._timer.stop()
             self.sig_closed.emit()
