@@ -173,16 +173,19 @@ class SettingsDialog(QDialog):
         command = llmspell_command()
         process = QProcess(self)
         process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
-        process.finished.connect(
-            lambda *_: self.outcome.setText(
-                bytes(process.readAll().data()).decode(errors="replace").strip()
-            )
-        )
+        process.finished.connect(lambda *_: self._show_outcome(process))
+        self.outcome.setText("…")
         process.start(command[0], command[1:] + arguments)
         if stdin is not None:
             process.write((stdin + "\n").encode())
         process.closeWriteChannel()
         self._process = process
+
+    def _show_outcome(self, process: QProcess) -> None:
+        try:
+            self.outcome.setText(bytes(process.readAll().data()).decode(errors="replace").strip())
+        except RuntimeError:  # the dialog was closed meanwhile
+            pass
 
     def store_key(self) -> None:
         key = self.key.text().strip()

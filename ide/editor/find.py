@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ide.editor.widget import SpellEditor
@@ -44,6 +46,7 @@ class FindBar(QWidget):
             layout.addWidget(button)
         layout.addWidget(self.status, 1)
         self.needle.returnPressed.connect(lambda: self.find_next(True))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.hide)
 
     def open(self, replace: bool = False) -> None:
         self.show()

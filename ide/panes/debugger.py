@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -269,10 +269,18 @@ class BreakpointsPane(QTreeWidget):
         self.setRootIsDecorated(True)
         self.itemDoubleClicked.connect(self._on_double_click)
         self.itemChanged.connect(self._on_changed)
-        store.subscribe(self.refresh)
+        self._refresh_pending = False
+        store.subscribe(self._schedule_refresh)
         self.refresh()
 
+    def _schedule_refresh(self) -> None:
+        # Later, never inside a signal of an item that the rebuild would delete.
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self, self.refresh)
+
     def refresh(self) -> None:
+        self._refresh_pending = False
         self.blockSignals(True)
         self.clear()
         lines = QTreeWidgetItem(self, ["Lines"])
@@ -289,6 +297,19 @@ class BreakpointsPane(QTreeWidget):
             QTreeWidgetItem(exceptions, [EXCEPTION_FILTERS.get(name, name)])
         self.expandAll()
         self.blockSignals(False)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        """Delete or Backspace removes the selected breakpoints."""
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            # Read every selected item first: each removal rebuilds (deletes) the items.
+            lines = [w for w in (i.data(0, REF) for i in self.selectedItems()) if w]
+            names = [i.text(0)[7:] for i in self.selectedItems() if i.text(0).startswith("before ")]
+            for path, line in lines:
+                self.store.remove(path, int(line))
+            for name in names:
+                self.store.set_function(name, False)
+            return
+        super().keyPressEvent(event)
 
     def _on_double_click(self, item: QTreeWidgetItem) -> None:
         where = item.data(0, REF)

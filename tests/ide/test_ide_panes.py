@@ -151,5 +151,28 @@ def test_api_keys_go_to_the_cli_on_stdin_never_shown(qtbot, monkeypatch, tmp_pat
     assert eval(log.read_text()) == (["keys", "set", "anthropic"], "sk-secret")
     dialog.model.setText("openai/gpt-4o-mini")
     dialog.set_default_model()
-    qtbot.waitUntil(lambda: "default_model" in log.read_text(), timeout=10000)
+    qtbot.waitUntil(lambda: dialog.outcome.text() == "stored", timeout=10000)
     assert eval(log.read_text())[0] == ["config", "set", "default_model", "openai/gpt-4o-mini"]
+
+
+def test_the_breakpoint_list_removes_with_the_delete_key(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from ide.panes.debugger import BreakpointsPane
+
+    store = BreakpointStore()
+    store.toggle("/s/main.lua", 4)
+    store.set_function("llm", True)
+    pane = BreakpointsPane(store)
+    qtbot.addWidget(pane)
+    lines = pane.topLevelItem(0)
+    semantic = pane.topLevelItem(1)
+    lines.child(0).setSelected(True)
+    semantic.child(0).setSelected(True)
+    qtbot.keyClick(pane, Qt.Key.Key_Delete)
+    assert store.all() == [] and store.functions == []
+    qtbot.waitUntil(lambda: pane.topLevelItem(0).childCount() == 0)
+    store.toggle("/s/main.lua", 5)
+    qtbot.waitUntil(lambda: pane.topLevelItem(0).childCount() == 1)
+    pane.topLevelItem(0).child(0).setCheckState(0, Qt.CheckState.Unchecked)
+    assert not store.get("/s/main.lua", 5).enabled
