@@ -330,7 +330,9 @@ class Compiler(ExprCompiler):
             els = n.else_
             if els is None:
                 break
-            if isinstance(els, A.IfStmt) and els.init is None:
+            # (with a line hook every `else if` keeps its own statement, so
+            # the hook sees its line)
+            if isinstance(els, A.IfStmt) and els.init is None and not self.opts.line_hook:
                 self.push_scope()
                 scopes += 1
                 mark = len(self.f.lines)

@@ -307,3 +307,11 @@ def test_compound_add_keeps_value_semantics() -> None:
     out := [a, b, x, s, len(t)]
     """
     assert run_script(src)["out"] == [[1, 0, 1], [1], -9223372036854775808, "01", 40000]
+
+
+def test_line_hook_sees_else_if_lines() -> None:
+    lines: list[int] = []
+    src = "x := 2\nif x == 1 {\n  x = 10\n} else if x == 2 {\n  x = 20\n}\n"
+    script = compile_script(src, line_hook=lambda f, n: lines.append(n))
+    assert script.run()["x"] == 20
+    assert lines == [1, 2, 4, 5]
