@@ -284,14 +284,12 @@ def _pred(name: str, test: Callable[[Any], bool]) -> Callable[..., bool]:
 
 
 def _is_callable(v: Any) -> bool:
+    """Script functions, builtins, host functions and host objects that are
+    Python callables (but not classes)."""
     t = type(v)
-    return (
-        t is FunctionType
-        or t is BuiltinFunction
-        or t is UserFunction
-        or callable(v)
-        and (t not in (list, dict, str, bytes, int, float, bool, Char, TError))
-    )
+    if t is FunctionType or t is BuiltinFunction or t is UserFunction:
+        return True
+    return callable(v) and not isinstance(v, type)
 
 
 PREDICATES = {

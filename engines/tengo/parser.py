@@ -331,7 +331,6 @@ class Parser:
     def _simple_stmt(self, for_in: bool) -> A.Node:
         pos = self.tok.pos
         if for_in and self.kind == "IDENT":
-            save = self.tok
             # look for "k, v in x" / "v in x"
             key = A.Ident(self.tok.lit, self.tok.pos)
             self._next()
@@ -354,7 +353,6 @@ class Parser:
                 return A.BadStmt(pos)
             lhs = [self._binary_rest(self._primary_rest(key), 1)]
             lhs[0] = self._cond_rest(lhs[0])
-            del save
         else:
             lhs = self._expr_list()
         k = self.kind
