@@ -56,6 +56,7 @@ class RunController(QObject):
         self.interval_ms = 50
         self._temp: tuple[str, int] | None = None
         self._exit_code: int | None = None
+        self._launch_problem: str | None = None
         self._sent_files: set[str] = set()
 
     # -- starting and stopping -------------------------------------------------------------
@@ -88,6 +89,7 @@ class RunController(QObject):
         self.frames = []
         self._temp = run_to
         self._exit_code = None
+        self._launch_problem = None
         self.started_at, self.ended_at = time.monotonic(), None
         session = RunSession(command=self.host_command, interval_ms=self.interval_ms, parent=self)
         self.session = session
@@ -134,7 +136,8 @@ class RunController(QObject):
                 self._set_state(RUNNING)
             return
         if self.state in (STARTING, RUNNING):
-            self.sig_message.emit("error", f"the run could not start: {response.get('message')}")
+            self._launch_problem = f"the run could not start: {response.get('message')}"
+            self._set_state(STOPPING)
             if self.session is not None:
                 self.session.stop()
 
@@ -257,7 +260,7 @@ class RunController(QObject):
         if self._exit_code is None and session is not None and self.state != STOPPING:
             problem = f"the engine host died: {session.client.exit_reason()}"
         elif self._exit_code is None and self.state == STOPPING:
-            problem = "stopped"
+            problem = self._launch_problem or "stopped"
         self.ended_at = time.monotonic()
         summary = {
             "exit_code": self._exit_code if self._exit_code is not None else self.stats.exit_code,

@@ -84,7 +84,13 @@ class RunSession(QObject):
 
     def _on_host_event(self, name: str, body: dict[str, Any]) -> None:
         if name == TELEMETRY_EVENT:
-            item: tuple[str, Any] = ("", [Record.from_dict(r) for r in body.get("records", [])])
+            records = []
+            for raw in body.get("records", []):
+                try:
+                    records.append(Record.from_dict(raw))
+                except (KeyError, TypeError, AttributeError):
+                    continue  # a malformed record must not kill the reader thread
+            item: tuple[str, Any] = ("", records)
         elif name == "output" and (body.get("data") or {}).get("llmspell"):
             return  # the same text as a record we already have: skip it on this thread
         else:

@@ -41,3 +41,20 @@ def test_a_failed_run_annotates_the_failing_line(studio, wait_for, spell_dir) ->
     editor = studio.window.tabs.editor_for(str(folder / "main.lua"))
     assert "boom" in editor.annotation(3)
     assert "main.lua:3" in studio.window.console.text()
+
+
+def test_a_launch_failure_is_reported_and_the_studio_stays_usable(
+    qtbot, wait_for, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from ide.run.controller import RunController
+
+    controller = RunController()
+    finished = []
+    controller.sig_run_finished.connect(finished.append)
+    assert controller.start(str(tmp_path / "missing.lua"))
+    wait_for(lambda: controller.state == "ended", timeout=15)
+    assert finished[0]["problem"].startswith("the run could not start")
+    (tmp_path / "ok.lua").write_text('print("fine")\n', encoding="utf-8")
+    assert controller.start(str(tmp_path / "ok.lua"))
+    wait_for(lambda: controller.state == "ended", timeout=15)
+    assert finished[1]["exit_code"] == 0
