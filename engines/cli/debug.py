@@ -35,7 +35,7 @@ class TerminalDebugger:
         self.function_breakpoints: set[str] = set()
         self.exit_code: int | None = None
         self.error: dict[str, Any] | None = None
-        self.client = HostClient(self._on_event)
+        self.client = HostClient(self._on_event, keep_events=False)
         self._sources: dict[str, list[str]] = {}
         self._last_step: str | None = None
         self.ended = False

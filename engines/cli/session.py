@@ -21,7 +21,7 @@ class HostRun:
         self.end: dict[str, Any] | None = None
         self.host_problem: str | None = None
         self._timeout = 60.0
-        self.client = HostClient(self._on_event)
+        self.client = HostClient(self._on_event, keep_events=False)
 
     def _on_event(self, name: str, body: dict[str, Any]) -> None:
         if name == "llmspell/telemetry":

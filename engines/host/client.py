@@ -21,6 +21,9 @@ from engines.host.protocol import MessageWriter, ProtocolError, read_message
 EventHandler = Callable[[str, dict[str, Any]], None]
 
 
+_LIFECYCLE = frozenset({"stopped", "continued", "exited", "terminated", "llmspell/hostExited"})
+
+
 class HostError(Exception):
     """The host died or did not answer in time."""
 
@@ -33,8 +36,13 @@ class HostClient:
         command: list[str] | None = None,
         env: dict[str, str] | None = None,
         cwd: str | None = None,
+        keep_events: bool = True,
     ) -> None:
+        """`keep_events=False` keeps only lifecycle events in `events` (terminated, exited,
+        stopped, hostExited): a client that handles every event in `on_event` would otherwise
+        hold every telemetry batch of a long run in memory."""
         self._on_event = on_event
+        self._keep_all = keep_events or on_event is None
         self._pending: dict[int, queue.Queue[dict[str, Any]]] = {}
         self._pending_lock = threading.Lock()
         self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
@@ -51,7 +59,8 @@ class HostClient:
         assert self.process.stdin is not None
         self._writer = MessageWriter(self.process.stdin)  # type: ignore[arg-type]
         self.closed = threading.Event()
-        threading.Thread(target=self._read, daemon=True, name="dap-reader").start()
+        self._reader = threading.Thread(target=self._read, daemon=True, name="dap-reader")
+        self._reader.start()
         threading.Thread(target=self._read_stderr, daemon=True, name="dap-stderr").start()
 
     # -- reading ---------------------------------------------------------------------------
@@ -96,7 +105,8 @@ class HostClient:
     def _deliver_event(self, name: str, body: dict[str, Any]) -> None:
         if self._on_event is not None:
             self._on_event(name, body)
-        self.events.put((name, body))
+        if self._keep_all or name in _LIFECYCLE:
+            self.events.put((name, body))
 
     def _read_stderr(self) -> None:
         stream = self.process.stderr
@@ -180,6 +190,8 @@ class HostClient:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+        # The reader ends at the host's end of stream; closing its pipe under it would fail.
+        self._reader.join(timeout)
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 try:
