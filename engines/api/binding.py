@@ -75,12 +75,14 @@ def make_caller(module: Module, decl: Function, method: Callable[..., Any]) -> C
 
     # The common case costs one type test per argument: every parameter given, each already
     # of exactly its declared type (Lua and JS hand over str, int, float, bool, dict, list).
+    # Trailing optional parameters may be left off: the methods default them to None.
     exact = tuple(_EXACT.get(p.type) for p in params)
     count = len(params)
+    least = max((i + 1 for i, p in enumerate(params) if not p.optional), default=0)
 
     def call(*args: Any) -> Any:
-        if len(args) == count:
-            for value, kinds in zip(args, exact, strict=True):
+        if least <= len(args) <= count:
+            for value, kinds in zip(args, exact, strict=False):
                 if kinds is None or type(value) not in kinds:
                     break
             else:
