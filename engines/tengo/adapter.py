@@ -32,32 +32,12 @@ from engines.tengo import (
     to_python,
     user_function,
 )
+from engines.tengo.scanner import KEYWORDS
 from engines.tengo.stdlib.fmt_mod import _format
 from engines.tengo.values import TError, to_plain_str
 
 # Standard modules a spell may import; os is governed by the permissions policy below.
 STDLIB = ("fmt", "text", "times", "math", "rand", "json", "base64", "hex", "enum", "os")
-
-
-TENGO_KEYWORDS = frozenset(
-    [
-        "break",
-        "continue",
-        "else",
-        "for",
-        "func",
-        "error",
-        "immutable",
-        "if",
-        "return",
-        "export",
-        "true",
-        "false",
-        "in",
-        "undefined",
-        "import",
-    ]
-)
 
 
 class _Interrupted(BaseException):
@@ -123,7 +103,7 @@ class TengoEngine:
             function = user_function(f"{module.name}.{decl.name}", self._bridge(call))
             members = modules.setdefault(module.name, {})
             members[decl.name] = function
-            if decl.name in TENGO_KEYWORDS:
+            if decl.name in KEYWORDS:
                 # `log.error` would not parse: Tengo spells write `log.err` (or `log["error"]`).
                 members[decl.name[:3]] = function
         modules["fmt"] = {

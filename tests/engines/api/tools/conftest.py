@@ -4,7 +4,6 @@ Lua spell runner, and a local HTTP server on 127.0.0.1 with scripted pages."""
 from __future__ import annotations
 
 import http.server
-import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,9 +14,8 @@ import pytest
 
 from engines.api.context import RunContext, RunLimits, RunPermissions, SpellInfo
 from engines.api.services import Services
-from engines.runner import RunResult, context_for, run_spell
-from engines.spell.loader import load_spell
 from engines.telemetry import ListSink, Telemetry
+from tests.support.spells import RunSpell, spell_runner
 
 
 @dataclass
@@ -100,44 +98,10 @@ def box(make_box: MakeBox) -> ToolBox:
 # -- Lua spells --------------------------------------------------------------------------------
 
 
-@dataclass
-class LuaRun:
-    result: RunResult
-    sink: ListSink
-
-    @property
-    def output(self) -> str:
-        return "".join(r.data["text"] for r in self.sink.of_kind("output"))
-
-    @property
-    def error(self) -> Any:
-        return self.result.error
-
-
 @pytest.fixture
-def run_lua(tmp_path: Path) -> Callable[..., LuaRun]:
+def run_lua(tmp_path: Path) -> RunSpell:
     """Run a Lua spell in-process through the real runner (as tests/engines/lua does)."""
-
-    def run(
-        source: str, *, manifest: str | None = None, files: dict[str, str] | None = None
-    ) -> LuaRun:
-        folder = tmp_path / "lua-spell"
-        folder.mkdir(exist_ok=True)
-        (folder / "main.lua").write_text(textwrap.dedent(source))
-        for name, text in (files or {}).items():
-            path = folder / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text))
-        if manifest is not None:
-            (folder / "spell.yaml").write_text(textwrap.dedent(manifest))
-            spell = load_spell(folder)
-        else:
-            spell = load_spell(folder / "main.lua")
-        sink = ListSink()
-        ctx = context_for(spell, {}, [sink])
-        return LuaRun(run_spell(spell, ctx), sink)
-
-    return run
+    return spell_runner(tmp_path / "lua-spell", "main.lua")
 
 
 # -- a local HTTP server ---------------------------------------------------------------------------
