@@ -9,20 +9,27 @@ DAP clients such as VS Code show what the spell prints.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from engines.host.protocol import TELEMETRY_EVENT, MessageWriter
 from engines.telemetry import Record
 
 FLUSH_SECONDS = 0.02
+GATHER_SECONDS = 0.002
 BATCH_SIZE = 2000
 
 
 class DapTelemetrySink:
+    """A record after a quiet spell goes out within a couple of milliseconds (the first
+    output of a run must show at once); under a flood, batches go out at most every
+    FLUSH_SECONDS."""
+
     def __init__(self, writer: MessageWriter) -> None:
         self._writer = writer
         self._lock = threading.Lock()
         self._pending: list[Record] = []
+        self._wake = threading.Event()
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True, name="telemetry-flush")
         self._thread.start()
@@ -30,8 +37,10 @@ class DapTelemetrySink:
     def emit(self, record: Record) -> None:
         with self._lock:
             self._pending.append(record)
-            full = len(self._pending) >= BATCH_SIZE
-        if full:
+            count = len(self._pending)
+        if count == 1:
+            self._wake.set()
+        elif count >= BATCH_SIZE:
             self.flush()
 
     def flush(self) -> None:
@@ -49,11 +58,16 @@ class DapTelemetrySink:
                 self._writer.event("output", output)
 
     def _loop(self) -> None:
-        while not self._closed.wait(FLUSH_SECONDS):
+        while not self._closed.is_set():
+            self._wake.wait()
+            time.sleep(GATHER_SECONDS)  # take what comes right behind in the same batch
+            self._wake.clear()
             self.flush()
+            self._closed.wait(FLUSH_SECONDS)  # pace the batches under a flood
 
     def close(self) -> None:
         self._closed.set()
+        self._wake.set()
         self.flush()
 
 
