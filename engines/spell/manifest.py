@@ -24,7 +24,7 @@ from engines.spell.model import (
 )
 from engines.spell.params import PARAM_TYPES, ParameterSpec, expected, json_type, matches_type
 from engines.spell.units import parse_duration, parse_size
-from engines.spell.validation import schema_problems
+from engines.spell.validation import cached_document, remember_document, schema_problems
 from engines.spell.yamllines import JsonPath, YamlDoc, YamlSyntaxError, format_path, load_yaml
 
 _ENGINE_ALIASES = {"js": "javascript"}
@@ -42,6 +42,14 @@ def load_manifest(manifest_path: Path) -> Spell:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ManifestError([Problem(file, line, "(file)", "not valid UTF-8 text")]) from exc
+    cached = cached_document(raw)
+    if isinstance(cached, dict):
+        # Seen before and valid: no YAML parser, no schema. Any problem found now (the entry
+        # file gone, say) sends us down the full path below, for its line numbers.
+        quick = _Builder(file, YamlDoc(data=cached))
+        spell = quick.build()
+        if not quick.problems:
+            return spell
     try:
         doc = load_yaml(text)
     except YamlSyntaxError as exc:
@@ -64,6 +72,8 @@ def load_manifest(manifest_path: Path) -> Spell:
     spell = builder.build()
     if builder.problems:
         raise ManifestError(sorted(builder.problems, key=lambda p: (p.line is None, p.line or 0)))
+    if not doc.duplicates:
+        remember_document(raw, doc.data)
     return spell
 
 

@@ -46,16 +46,42 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("llmspell"))
 
 
+def manifest_digest(raw: bytes) -> str:
+    """What a manifest's cached facts are keyed on: its bytes, the schema, the code version."""
+    return hashlib.sha256(_CODE_VERSION + SCHEMA_PATH.read_bytes() + b"\0" + raw).hexdigest()
+
+
 def schema_problems(doc: YamlDoc, raw: bytes, file: Path) -> list[Problem]:
     """Every schema violation of a parsed manifest; ``[]`` when valid (cached)."""
-    schema_bytes = SCHEMA_PATH.read_bytes()
-    digest = hashlib.sha256(_CODE_VERSION + schema_bytes + b"\0" + raw).hexdigest()
+    digest = manifest_digest(raw)
     if _cache_has(digest):
         return []
-    problems = validate(json.loads(schema_bytes), doc, file)
+    problems = validate(json.loads(SCHEMA_PATH.read_bytes()), doc, file)
     if not problems:
         _cache_add(digest)
     return problems
+
+
+def cached_document(raw: bytes) -> Any:
+    """The parsed data of a manifest already loaded without problems, or None."""
+    try:
+        text = (cache_dir() / "parsed" / f"{manifest_digest(raw)}.json").read_text("utf-8")
+        return json.loads(text)
+    except (OSError, ValueError):
+        return None
+
+
+def remember_document(raw: bytes, data: Any) -> None:
+    """Keep a valid manifest's parsed data, so the next load needs no YAML parser."""
+    try:
+        folder = cache_dir() / "parsed"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{manifest_digest(raw)}.json"
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), "utf-8")
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError):
+        pass  # an optimisation only
 
 
 def _cache_has(digest: str) -> bool:

@@ -7,13 +7,10 @@ One parse gives both the data and the node tree; walking the tree maps every JSO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from yaml import nodes
-
-# The C parser is several times faster; pure Python is only a fallback for odd builds.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    from yaml import nodes
 
 JsonPath = tuple[str | int, ...]
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -53,7 +50,11 @@ class YamlDoc:
 
 def load_yaml(text: str) -> YamlDoc:
     """Parse one YAML document; raises YamlSyntaxError with the line of the problem."""
-    loader = _Loader(text)
+    # Imported here: a manifest seen before is read from the parsed cache without YAML.
+    import yaml
+
+    # The C parser is several times faster; pure Python is only a fallback for odd builds.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         doc = YamlDoc()
         node = loader.get_single_node()
@@ -72,6 +73,8 @@ def load_yaml(text: str) -> YamlDoc:
 
 
 def _walk(loader: Any, node: nodes.Node, path: JsonPath, doc: YamlDoc, active: set[int]) -> None:
+    from yaml import nodes
+
     doc.nodes_seen += 1
     # ``active`` holds the nodes on the current branch: recursive aliases must not loop.
     if doc.nodes_seen > _MAX_NODES or id(node) in active:
