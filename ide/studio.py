@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 
-from ide import paths
+from ide import gc_tuning, paths
 from ide.editor.widget import SpellEditor
 from ide.inspector_bridge import InspectorBridge
 from ide.run.breakpoints import BreakpointStore, LineBreakpoint
@@ -56,11 +56,22 @@ class Studio:
         QTimer.singleShot(100, self.window, self.load_inspectors)  # not after it is gone
         self._rebuild_recent()
         self._update_actions()
+        self._gc_timer = QTimer(self.window)  # a full collection once a run has ended
+        self._gc_timer.setSingleShot(True)
+        self._gc_timer.setInterval(1000)
+        self._gc_timer.timeout.connect(self._collect_garbage)
+        gc_tuning.settle()
 
     def load_inspectors(self) -> None:
         if not self.inspectors.loaded:
             self.inspectors.load()
             self._restore_layout()  # their docks' places, now that they exist
+            if not self.controller.active:
+                gc_tuning.settle()  # pyqtgraph's modules and the panes: never walked again
+
+    def _collect_garbage(self) -> None:
+        if not self.controller.active:
+            gc_tuning.settle()
 
     # -- wiring ----------------------------------------------------------------------------
 
@@ -394,6 +405,7 @@ class Studio:
         w.state_label.setText(f"{status} (exit code {summary.get('exit_code')})")
         self._update_status()
         self._update_actions()
+        self._gc_timer.start()
 
     def _update_actions(self) -> None:
         a, state = self.window.actions_by_name, self.controller.state

@@ -47,6 +47,9 @@ from ide.theme import colours
 
 LOCATION = re.compile(r"((?:[A-Za-z]:)?[\w./\\-]+\.(?:lua|js|mjs|tengo|yaml)):(\d+)")
 MAX_LINES = 10_000
+FLUSH_MS = 100
+"""Records wait this long before they become lines: under a flood the console inserts rows
+and repaints ten times a second, not after every batch."""
 LEVELS = ("debug", "info", "warn", "error", "output", "system")
 Index = QModelIndex | QPersistentModelIndex
 
@@ -261,23 +264,43 @@ class ConsolePane(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view)
         self.sig_location_clicked = self.view.sig_location_clicked
+        self._pending: list[Record] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self.flush)
 
     def add_records(self, records: list[Record]) -> None:
-        if len(records) > MAX_LINES:  # only the last lines would stay anyway
-            records = records[-MAX_LINES:]
-        self.view.append_segments([seg for seg in map(render, records) if seg is not None])
+        """Queue records; they are rendered and shown together `FLUSH_MS` later."""
+        self._pending.extend(records)
+        if len(self._pending) > 4 * MAX_LINES:  # only the last lines would stay anyway
+            del self._pending[:-MAX_LINES]
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def flush(self) -> None:
+        """Show the queued records now."""
+        self._flush_timer.stop()
+        records, self._pending = self._pending[-MAX_LINES:], []
+        if records:
+            self.view.append_segments([seg for seg in map(render, records) if seg is not None])
 
     def message(self, level: str, text: str) -> None:
+        self.flush()  # after the records that came before it
         self.view.append_segments([(level, text)])
 
     def clear(self) -> None:
+        self._flush_timer.stop()
+        self._pending = []
         self.view.console_model.clear()
 
     def text(self) -> str:
+        self.flush()
         return "\n".join(text for _, text in self.view.console_model.lines)
 
     def find_text(self, needle: str, backward: bool = False) -> bool:
         """Select the next (or previous) line containing `needle`, wrapping around."""
+        self.flush()
         lines = self.view.console_model.lines
         if not needle or not lines:
             return False

@@ -61,8 +61,8 @@ class RunSession(QObject):
         self._lock = threading.Lock()
         self._inbox: list[tuple[str, Any]] = []
         self._pending: deque[tuple[str, Any]] = deque()
-        self.budget_ms = 25  # Qt-thread time per drain before yielding to the event loop
-        self.chunk = 500  # records per batch handed to the views
+        self.budget_ms = 15  # Qt-thread time per drain before yielding to the event loop
+        self.chunk = 200  # records per batch handed to the views
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="dap-request")
         self.stopping = False
         self.closed = False
@@ -137,7 +137,9 @@ class RunSession(QObject):
         if batch:
             self.sig_records.emit(batch)
         if self._pending:
-            QTimer.singleShot(0, self, self.drain)  # more to do: after pending input and paints
+            # More to do: on a 1 ms timer, not a 0 ms one, so that other timers that are due
+            # (the panes' refreshes, the user's input, paints) get their turn in between.
+            QTimer.singleShot(1, self, self.drain)
         elif self.closed:
             self._timer.stop()
             self.sig_closed.emit()
