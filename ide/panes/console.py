@@ -108,6 +108,12 @@ def location(text: str, base_dir: str | None = None) -> tuple[str, int] | None:
     return os.path.normpath(path), int(match.group(2))
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ROLES = frozenset((_DISPLAY, _FOREGROUND, _FONT, int(Qt.ItemDataRole.ToolTipRole)))
+
+
 class ConsoleModel(QAbstractListModel):
     """The console's lines: (level, text) pairs, oldest first."""
 
@@ -127,19 +133,23 @@ class ConsoleModel(QAbstractListModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
         return 0 if parent.isValid() else len(self.lines)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.lines):
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Roles compared as plain ints (comparing with a Qt enum member costs ~1 µs in
+        # PySide6), and unused roles answered first: data() runs per visible cell and role
+        # on every repaint.
+        if role not in _ROLES:
             return None
-        level, text = self.lines[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        row = index.row()
+        if row >= len(self.lines) or not index.isValid():
+            return None
+        level, text = self.lines[row]
+        if role == _DISPLAY:
             return text
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             return self._brushes.get(level, self._brushes["info"])
-        if role == Qt.ItemDataRole.FontRole and _may_locate(text) and LOCATION.search(text):
-            return self._link_font
-        if role == Qt.ItemDataRole.ToolTipRole and _may_locate(text) and LOCATION.search(text):
-            return "Click to open this location"
-        return None
+        if not (_may_locate(text) and LOCATION.search(text)):
+            return None
+        return self._link_font if role == _FONT else "Click to open this location"
 
     def append(self, segments: list[tuple[str, str]]) -> None:
         new: list[tuple[str, str]] = []

@@ -1,7 +1,9 @@
 """The Events pane: filter box, type filter, the table of rows, and a JSON viewer.
 
 `EventsTableModel` shows the rows the model has so far; new rows go in with
-beginInsertRows/endInsertRows (no reset), and a filter proxy keeps only matching rows.
+beginInsertRows/endInsertRows (no reset), and a filter proxy keeps only matching rows. The
+table shows the proxy only while a filter is set: the proxy calls `filterAcceptsRow` (Python)
+for every row inserted, and under a flood each of those calls from Qt may wait for the GIL.
 """
 
 from __future__ import annotations
@@ -158,7 +160,8 @@ class EventsPane(QWidget):
         bar.addWidget(self.count_label)
 
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.proxy.setSourceModel(None)  # in use only while a filter is set (`_use_proxy`)
+        self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -182,7 +185,7 @@ class EventsPane(QWidget):
 
         self.search.textChanged.connect(self._filter_changed)
         self.type_box.currentIndexChanged.connect(self._filter_changed)
-        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self._watch_selection()
         self.refresher = Refresher(self.refresh, self, widget=self)
         self._unsubscribe = model.subscribe(self.refresher.poke)
         self.destroyed.connect(lambda *_: self._unsubscribe())
@@ -206,7 +209,7 @@ class EventsPane(QWidget):
                 if name not in self._types_listed:
                     self._types_listed.add(name)
                     self.type_box.addItem(name, name)
-        self.count_label.setText(f"{self.proxy.rowCount()} / {len(self.model.rows)}")
+        self.count_label.setText(f"{self.table.model().rowCount()} / {len(self.model.rows)}")
         if at_bottom:
             self.table.scrollToBottom()
 
@@ -220,8 +223,27 @@ class EventsPane(QWidget):
         self.type_box.setCurrentIndex(index)
 
     def _filter_changed(self, *_: object) -> None:
-        self.proxy.set_filter(self.search.text(), str(self.type_box.currentData() or ""))
-        self.count_label.setText(f"{self.proxy.rowCount()} / {len(self.model.rows)}")
+        text, type_filter = self.search.text(), str(self.type_box.currentData() or "")
+        self._use_proxy(bool(text.strip() or type_filter))
+        self.proxy.set_filter(text, type_filter)
+        self.count_label.setText(f"{self.table.model().rowCount()} / {len(self.model.rows)}")
+
+    def _use_proxy(self, on: bool) -> None:
+        """Show the filter proxy (on) or the table model itself (off, no filter set)."""
+        if on == (self.table.model() is self.proxy):
+            return
+        old = self.table.selectionModel()
+        if on:
+            self.proxy.setSourceModel(self.table_model)
+            self.table.setModel(self.proxy)
+        else:
+            self.table.setModel(self.table_model)
+            self.proxy.setSourceModel(None)
+        old.deleteLater()
+        self._watch_selection()  # setModel made a new selection model
+
+    def _watch_selection(self) -> None:
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
 
     def select_row(self, proxy_row: int) -> None:
         self.table.selectRow(proxy_row)
@@ -229,7 +251,7 @@ class EventsPane(QWidget):
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             return
-        source = self.proxy.mapToSource(current)
+        source = self.proxy.mapToSource(current) if current.model() is self.proxy else current
         row = self.table_model.row(source)
         self.json.set_value(row.payload)
         self.sig_row_selected.emit(row)
