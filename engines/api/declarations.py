@@ -466,6 +466,93 @@ AGENT = Module(
     ),
 )
 
+_STEP_DOC = (
+    "A step is a function(state) returning a table of updates (or nil), a workflow id, or a "
+    'table {name, fn | agent | tool | workflow, arguments (tool: a table whose "$path" '
+    "strings read the state, or a function(state)), input (agent: a state path), output (the "
+    "state key for a tool's or agent's result; default the step name), on_error, compensate "
+    "(function(state), run in reverse order when the workflow fails later)}. on_error is "
+    '"fail" (default), "continue", {retry = n, backoff = seconds} or {fallback = step}.'
+)
+
+WORKFLOW = Module(
+    "workflow",
+    "Workflows over a state table: sequential, parallel, conditional and loop, nested to any "
+    "depth. Constructors return the workflow's id (its name); `workflow.run` runs one. "
+    + _STEP_DOC
+    + " Records: `workflow.definition`, `workflow.step` (running, done, failed, skipped, "
+    "compensated, with the state diff), `workflow.conflict`; spans `invoke_workflow {name}` "
+    "with a `workflow_step {name}` span per step. A debugger stops before a step at the "
+    "function breakpoint `step` or `step:NAME`. Parallel branches run one after another on "
+    "the spell's thread, each from the same state.",
+    (
+        _f(
+            "sequential",
+            [_p("config:object", "name, steps (array), on_error.")],
+            "string",
+            "A workflow running its steps in order, each on the state the previous one left.",
+        ),
+        _f(
+            "parallel",
+            [
+                _p(
+                    "config:object",
+                    "name, steps (the branches), max_concurrency (0: no limit), merge: "
+                    '"namespaced" (default: state[branch] = its updates), "last_wins" '
+                    "(conflicts reported) or function(state, results) returning updates, "
+                    "on_error.",
+                )
+            ],
+            "string",
+            "A workflow running branches from the same state and merging their updates.",
+        ),
+        _f(
+            "conditional",
+            [
+                _p(
+                    "config:object",
+                    "name, branches ({when = function(state) or {path, op, value}, step}), "
+                    "default (a step), on_error. Ops: == ~= > >= < <= exists not_exists "
+                    "contains in; {all = {...}}, {any = {...}}, {['not'] = c} combine them.",
+                )
+            ],
+            "string",
+            "A workflow running the first branch whose condition holds, else the default.",
+        ),
+        _f(
+            "loop",
+            [
+                _p(
+                    "config:object",
+                    "name, step (or steps), and one of condition (or ['while']: a function "
+                    "or {path, op, value}, checked before each iteration), times = N, over = "
+                    "array (state[as or 'item'] and state.index set each time); "
+                    "max_iterations (100) always applies; on_error.",
+                )
+            ],
+            "string",
+            "A workflow repeating its step while a condition holds, N times or over an array.",
+        ),
+        _f(
+            "run",
+            [
+                _p("id:string", "The workflow."),
+                _p("state?:object", "The initial state (default {})."),
+            ],
+            "object",
+            "Run a workflow; returns the final state. After each top-level step a checkpoint "
+            "goes to run state `workflow.<id>.checkpoint`.",
+        ),
+        _f(
+            "definition",
+            [_p("id:string", "The workflow.")],
+            "object",
+            "Its graph: {workflow, name, type, nodes, edges}.",
+        ),
+        _f("list", [], "array", "The workflows created in this run: {id, name, type, steps}."),
+    ),
+)
+
 API: tuple[Module, ...] = (
     LOG,
     JSON,
@@ -480,6 +567,7 @@ API: tuple[Module, ...] = (
     TOOLS,
     LLM,
     AGENT,
+    WORKFLOW,
 )
 
 # Globals every engine adds beside the modules (not module functions).

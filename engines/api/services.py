@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from engines.api.agent import AgentService
     from engines.api.llm import LlmService
     from engines.api.tools import ToolsService
+    from engines.api.workflow import WorkflowService
 
 MODULES = ("log", "json", "params", "spell", "util", "state", "events", "hooks", "trace", "metrics")
-DEFERRED = ("tools", "llm", "agent")
+DEFERRED = ("tools", "llm", "agent", "workflow")
 
 
 class Services:
@@ -64,6 +65,19 @@ class Services:
         from engines.api.agent import AgentService
 
         return AgentService(self.ctx, self.llm, self.tools, self.trace, self.hooks, self.state)
+
+    @cached_property
+    def workflow(self) -> WorkflowService:
+        from engines.api.workflow import WorkflowService
+
+        return WorkflowService(
+            self.ctx,
+            self.trace,
+            self.hooks,
+            self.state,
+            tools=lambda: self.tools,
+            agent=lambda: self.agent,
+        )
 
     def by_module(self) -> dict[str, Any]:
         """Every service, made now (for introspection and tests)."""
