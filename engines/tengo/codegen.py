@@ -126,6 +126,15 @@ def _may_change_vars(node: Any) -> bool:
     return False
 
 
+def _out_of_range(t: str) -> str:
+    """Python condition: ``t`` (a number) lies outside int64.  The first test
+    is against compact bounds (|v| < 2**30), which CPython 3.11 specialises,
+    and uses plain comparisons rather than a chained one (fewer
+    instructions); the exact int64 bounds are only consulted for large
+    values.  Raises TypeError for non-numbers such as str."""
+    return f"({t} > 1073741823 or {t} < -1073741823) and ({t} > {_MAX} or {t} < {_MIN})"
+
+
 def _int_atom(a: str) -> int | None:
     if a and (a[0].isdigit() or (a[0] == "-" and a[1:].isdigit())):
         try:

@@ -43,6 +43,7 @@ from .codegen import (
     _is_float_atom,
     _is_str_atom,
     _may_change_vars,
+    _out_of_range,
     _py_arith_ok,
 )
 from .compiler_expr import ExprCompiler
@@ -276,10 +277,7 @@ class Compiler(ExprCompiler):
             )
             self.emit(f"    if {bound}: {x} = _wrap({x})")
         elif not (_is_str_atom(r) or _is_float_atom(r)):
-            self.emit(
-                f"    if type({x}) is int and not -1073741824 < {x} < 1073741824"
-                f" and not {_MIN} <= {x} <= {_MAX}: {x} = _wrap({x})"
-            )
+            self.emit(f"    if type({x}) is int and {_out_of_range(x)}: {x} = _wrap({x})")
         self.emit(f"except TypeError: {x} = _add({x}, {r})", node.pos)
         return True
 

@@ -19,6 +19,7 @@ from .codegen import (
     _is_float_atom,
     _is_str_atom,
     _may_change_vars,
+    _out_of_range,
     _py_arith_ok,
 )
 
@@ -201,7 +202,7 @@ class ExprCompiler(CodegenBase):
             elif op == "-" and b_int is not None:
                 check = _below(t) if b_int >= 0 else _above(t)
             else:
-                check = f"not -1073741824 < {t} < 1073741824 and not {_MIN} <= {t} <= {_MAX}"
+                check = _out_of_range(t)
                 if op == "+" and not self.opts.length_limits:
                     # str/list/bytes concatenation is already right: skip the
                     # range check for it instead of failing into the helper

@@ -315,3 +315,34 @@ def test_line_hook_sees_else_if_lines() -> None:
     script = compile_script(src, line_hook=lambda f, n: lines.append(n))
     assert script.run()["x"] == 20
     assert lines == [1, 2, 4, 5]
+
+
+def test_int64_range_check_boundaries_with_variable_operands() -> None:
+    # a + b / a - b / a * b on variables inside a function (the inline fast
+    # path with its two-stage range check), around the compact (2**30) and
+    # int64 bounds, plus non-int results that must pass through unchanged
+    src = """
+    f := func(a, b) { return [a + b, a - b, a * b] }
+    out := [
+        f(1073741823, 1), f(-1073741823, -1), f(1073741824, -1),
+        f(9223372036854775807, 0), f(9223372036854775807, 1),
+        f(-9223372036854775807 - 1, -1), f(4294967296, 4294967296),
+        f(1.5, 2), f(2, 0.5)
+    ]
+    s := func(a, b) { return a + b }("ab", "cd")
+    l := func(a, b) { return a + b }([1], [2])
+    """
+    g = to_python(run_script(src))
+    M = 1 << 63
+    assert g["out"] == [
+        [1073741824, 1073741822, 1073741823],
+        [-1073741824, -1073741822, 1073741823],
+        [1073741823, 1073741825, -1073741824],
+        [M - 1, M - 1, 0],
+        [-M, M - 2, M - 1],
+        [M - 1, -M + 1, -M],
+        [8589934592, 0, 0],
+        [3.5, -0.5, 3.0],
+        [2.5, 1.5, 1.0],
+    ]
+    assert g["s"] == "abcd" and g["l"] == [1, 2]
