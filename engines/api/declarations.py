@@ -394,6 +394,13 @@ LLM = Module(
             "Like chat, calling on_chunk as the answer streams in.",
         ),
         _f(
+            "chunks",
+            [_REQUEST, _OPTIONS],
+            "function",
+            "An iterator over the answer's chunks as they arrive: "
+            "`for chunk in llm.chunks(prompt) do write(chunk) end` in Lua.",
+        ),
+        _f(
             "structured",
             [
                 _REQUEST,

@@ -10,6 +10,8 @@ metrics. API keys never leave engines.llm.config: every message is redacted.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +36,10 @@ _OPTION_KEYS = (
     "tools",
     "retries",
 )
-_resilience = Resilience()  # one per host process: breakers outlive a single call
+_resilience = Resilience()
+_END = (
+    object()
+)  # the end of a chunks() stream  # one per host process: breakers outlive a single call
 
 
 def _truncate(text: str, limit: int = 8000) -> str:
@@ -184,12 +189,60 @@ class LlmService:
             messages.insert(0, {"role": "system", "content": system})
         return messages
 
+    def chunks(self, request: Any, options: dict[str, Any] | None = None) -> Callable[..., Any]:
+        """An iterator over the answer's chunks as they arrive (`for chunk in llm.chunks(...)`).
+
+        The hooks and the debugger's stop run here, on the spell's thread; only the model call
+        runs on a worker thread, feeding a queue the iterator reads. Each call of the iterator
+        returns the next chunk, then nil at the end.
+        """
+        chat = self._prepare(request, options)
+        pieces: queue.Queue[Any] = queue.Queue()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["response"] = self._call_with_fallbacks(chat, pieces.put, report=False)
+            except BaseException as exc:  # handed to the spell's thread, raised there
+                outcome["error"] = exc
+            finally:
+                pieces.put(_END)
+
+        threading.Thread(target=work, daemon=True, name="llm-chunks").start()
+
+        def next_chunk(*_ignored: Any) -> str | None:
+            if "done" in outcome:
+                return None
+            while True:
+                self._ctx.check_deadline()
+                try:
+                    item = pieces.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                if item is not _END:
+                    return str(item)
+                outcome["done"] = True
+                error = outcome.get("error")
+                if error is not None:
+                    if isinstance(error, ApiError):
+                        self._ctx.exception_stop("llm_error", str(error))
+                    raise error
+                self._finish(chat, outcome["response"])
+                return None
+
+        return next_chunk
+
     def _generate(
         self,
         request: Any,
         options: dict[str, Any] | None,
         on_chunk: Callable[[str], Any] | None = None,
     ) -> ChatResponse:
+        chat = self._prepare(request, options)
+        return self._finish(chat, self._call_with_fallbacks(chat, on_chunk))
+
+    def _prepare(self, request: Any, options: dict[str, Any] | None) -> ChatRequest:
+        """The request as the hooks and the debugger leave it."""
         options = dict(options or {})
         messages = self._messages(request, options)
         chat = ChatRequest(
@@ -213,7 +266,9 @@ class LlmService:
         self._ctx.semantic_stop(
             "llm", chat.model, f"before LLM call to {chat.model}", chat.to_dict()
         )
-        response = self._call_with_fallbacks(chat, on_chunk)
+        return chat
+
+    def _finish(self, chat: ChatRequest, response: ChatResponse) -> ChatResponse:
         after = self._hooks.run(
             "after_generate", {"request": chat.to_dict(), "response": response.to_dict()}
         )
@@ -222,7 +277,7 @@ class LlmService:
         return response
 
     def _call_with_fallbacks(
-        self, chat: ChatRequest, on_chunk: Callable[[str], Any] | None
+        self, chat: ChatRequest, on_chunk: Callable[[str], Any] | None, report: bool = True
     ) -> ChatResponse:
         candidates = [chat.model, *[m for m in self._fallbacks if m != chat.model]]
         failures: list[str] = []
@@ -237,7 +292,8 @@ class LlmService:
             except LlmCallError as exc:
                 failures.append(f"{model}: {self.config.redact(str(exc))}")
         message = "the LLM call failed: " + "; ".join(failures)
-        self._ctx.exception_stop("llm_error", message)
+        if report:  # a worker thread leaves the debugger to the spell's thread
+            self._ctx.exception_stop("llm_error", message)
         raise ApiError(message)
 
     def _call_one(self, chat: ChatRequest, on_chunk: Callable[[str], Any] | None) -> ChatResponse:

@@ -118,3 +118,19 @@ def test_bad_configurations_are_clear_errors(server, run):
         services.agent.create({"name": "a", "tools": ["nope"]})
     with pytest.raises(ApiError, match="no agent named 'ghost'"):
         services.agent.run("ghost", "hi")
+
+
+def test_lua_for_loop_over_llm_chunks(server, tmp_path):
+    """A Lua spell iterates llm.chunks with a generic for, chunk by chunk."""
+    from tests.support.spells import spell_runner
+
+    server.script(Reply(text="one two three", chunk_size=4))
+    run = spell_runner(tmp_path / "spell", "main.lua")(
+        """
+        local parts = {}
+        for chunk in llm.chunks("count", {model = "test/m"}) do parts[#parts + 1] = chunk end
+        print(#parts > 1, table.concat(parts))
+        """
+    )
+    assert run.result.status == "ok", run.error
+    assert run.output == "true\tone two three\n"

@@ -206,3 +206,28 @@ def _tool_spec():
             },
         },
     }
+
+
+def test_chunks_iterates_the_answer_as_it_streams(server, run):
+    """chunks() returns an iterator giving each piece in order, then None; hooks still run."""
+    services, sink = run
+    seen: list[str] = []
+    services.hooks.register("after_generate", lambda p: seen.append(p["response"]["text"]))
+    server.script(Reply(text="alpha beta gamma", chunk_size=5))
+    next_chunk = services.llm.chunks("go")
+    pieces = []
+    while (piece := next_chunk()) is not None:
+        pieces.append(piece)
+    assert "".join(pieces) == "alpha beta gamma" and len(pieces) > 2
+    assert next_chunk() is None
+    assert seen == ["alpha beta gamma"]
+    assert sink.of_kind("span.end")[-1].data["name"] == "chat test/test-model"
+
+
+def test_chunks_raises_the_failure_on_the_spells_side(server, run):
+    """A call that fails for good raises from the iterator, without the key."""
+    services, _ = run
+    server.default = Reply(status=401)
+    next_chunk = services.llm.chunks("go")
+    with pytest.raises(ApiError, match="LLM call failed"):
+        next_chunk()
