@@ -419,7 +419,10 @@ LLM = Module(
         ),
         _f(
             "use",
-            [_p("model:string", "provider/model, e.g. openai/gpt-4o-mini.")],
+            [
+                _p("model:string", "provider/model (e.g. openai/gpt-4o-mini), or a provider name"),
+                _p("name?:string", "The model's name, when the first argument is a provider."),
+            ],
             "nil",
             "The default model for the rest of the run.",
         ),

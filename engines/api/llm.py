@@ -150,7 +150,10 @@ class LlmService:
             )
         return found
 
-    def use(self, model: str) -> None:
+    def use(self, model: str, name: str | None = None) -> None:
+        """use("openai/gpt-4o-mini") or use("openai", "gpt-4o-mini")."""
+        if name is not None:
+            model = f"{model}/{name}"
         self.config.resolve(model)  # fail now, at the spell's line, when it is unknown
         self._model = model
 

@@ -231,3 +231,12 @@ def test_chunks_raises_the_failure_on_the_spells_side(server, run):
     next_chunk = services.llm.chunks("go")
     with pytest.raises(ApiError, match="LLM call failed"):
         next_chunk()
+
+
+def test_use_takes_provider_and_model_apart_or_together(server, run):
+    """use("test", "m2") and use("test/m2") set the same default model."""
+    services, _ = run
+    services.llm.use("test", "m2")
+    assert services.llm.current() == "test/m2"
+    services.llm.use("test/m3")
+    assert services.llm.current() == "test/m3"
