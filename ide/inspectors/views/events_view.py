@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ide.inspectors.models.events import ROW_KINDS, EventRow, EventsModel
+from ide.inspectors.views.append_table import AppendTableModel
 from ide.inspectors.views.common import DISPLAY, FOREGROUND, TOOLTIP, JsonView, Refresher, brush
 
 Index = QModelIndex | QPersistentModelIndex
@@ -48,36 +48,17 @@ MAX_TYPES = 200  # types offered in the type filter (the search box finds any)
 LEVEL_COLOURS = {"log.warn": "#9a6700", "log.error": "#cf222e", "log.debug": "#8c959f"}
 
 
-class EventsTableModel(QAbstractTableModel):
+class EventsTableModel(AppendTableModel):
     """The rows of an `EventsModel`, appended incrementally by `sync()`."""
+
+    columns = COLUMNS
 
     def __init__(self, model: EventsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.shown = 0
 
-    def sync(self) -> None:
-        """Insert the rows that arrived since the last sync (or reset after a model reset)."""
-        count = len(self.model.rows)
-        if count < self.shown:
-            self.beginResetModel()
-            self.shown = count
-            self.endResetModel()
-        elif count > self.shown:
-            self.beginInsertRows(QModelIndex(), self.shown, count - 1)
-            self.shown = count
-            self.endInsertRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.shown
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def items(self) -> list[Any]:
+        return self.model.rows
 
     def row(self, index: Index) -> EventRow:
         return self.model.rows[index.row()]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex
 
 from ide.inspectors.models.state import StateModel
+from ide.inspectors.views.append_table import AppendTableModel
 from ide.inspectors.views.common import DISPLAY, FOREGROUND, TOOLTIP, brush
 
 Index = QModelIndex | QPersistentModelIndex
@@ -20,35 +21,17 @@ OP_COLOURS = {
 }
 
 
-class HistoryTableModel(QAbstractTableModel):
+class HistoryTableModel(AppendTableModel):
     """One row per change in `StateModel.history`."""
+
+    columns = COLUMNS
 
     def __init__(self, model: StateModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.shown = 0
 
-    def sync(self) -> None:
-        count = len(self.model.history)
-        if count < self.shown:
-            self.beginResetModel()
-            self.shown = count
-            self.endResetModel()
-        elif count > self.shown:
-            self.beginInsertRows(QModelIndex(), self.shown, count - 1)
-            self.shown = count
-            self.endInsertRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.shown
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def items(self) -> list[Any]:
+        return self.model.history
 
     def data(self, index: Index, role: int = 0) -> Any:
         if role != DISPLAY and role != FOREGROUND and role != TOOLTIP:
