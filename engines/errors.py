@@ -62,6 +62,27 @@ class LimitExceeded(SpellError):
         self.limit = limit
 
 
+def format_size(size: int) -> str:
+    """Sizes as a manifest writes them: 64 MiB, 16 MB, or bytes."""
+    for unit, factor in (
+        ("GiB", 2**30),
+        ("MiB", 2**20),
+        ("GB", 10**9),
+        ("MB", 10**6),
+        ("KiB", 2**10),
+    ):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
+
+
+def memory_limit_exceeded(limit: int) -> LimitExceeded:
+    """The error every engine ends a run with when the spell outgrows its memory limit."""
+    return LimitExceeded(
+        "memory", f"memory limit exceeded: the spell used more than {format_size(limit)}"
+    )
+
+
 class ApiError(Exception):
     """Raised by an API service for a bad call; the spell sees it as a catchable error."""
 

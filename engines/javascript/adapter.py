@@ -38,7 +38,7 @@ from importlib import resources
 from typing import Any, NoReturn
 
 from engines.api.services import Services
-from engines.errors import ApiError, LimitExceeded, SpellError
+from engines.errors import ApiError, LimitExceeded, SpellError, memory_limit_exceeded
 from engines.javascript import sandbox
 from engines.javascript.convert import Converter
 
@@ -260,7 +260,7 @@ class JavaScriptEngine:
 
     def _check_limits(self) -> None:
         if self._racer.was_hard_memory_limit_reached():
-            raise LimitExceeded("memory", sandbox.memory_message(self.ctx.limits.memory))
+            raise memory_limit_exceeded(self.ctx.limits.memory)
         self.ctx.check_deadline()
 
     def _receive(self, stop: concurrent.futures.Future[Any] | None = None) -> str:
@@ -453,7 +453,7 @@ class JavaScriptEngine:
             self._stop(exc)
             raise
         except JSOOMException:
-            limit = LimitExceeded("memory", sandbox.memory_message(self.ctx.limits.memory))
+            limit = memory_limit_exceeded(self.ctx.limits.memory)
             self._stop(limit)
             raise limit from None
         except JSParseException as exc:
@@ -462,7 +462,7 @@ class JavaScriptEngine:
             if self.limit_error is not None:
                 raise self.limit_error from None
             if self._racer.was_hard_memory_limit_reached():
-                limit = LimitExceeded("memory", sandbox.memory_message(self.ctx.limits.memory))
+                limit = memory_limit_exceeded(self.ctx.limits.memory)
                 self._stop(limit)
                 raise limit from None
             raise SpellError(f"JavaScript failed: {exc}") from None

@@ -46,21 +46,3 @@ SLEEP_SECONDS = 0.02
 
 # After asking V8 to stop (a limit), how long to wait before tearing the isolate down.
 STOP_GRACE_SECONDS = 0.5
-
-
-def human_size(size: int) -> str:
-    """Sizes as a manifest writes them: 64 MiB, 16 MB, or bytes."""
-    for unit, factor in (
-        ("GiB", 2**30),
-        ("MiB", 2**20),
-        ("GB", 10**9),
-        ("MB", 10**6),
-        ("KiB", 2**10),
-    ):
-        if size >= factor and size % factor == 0:
-            return f"{size // factor} {unit}"
-    return f"{size} bytes"
-
-
-def memory_message(limit: int) -> str:
-    return f"memory limit exceeded: the spell used more than {human_size(limit)}"

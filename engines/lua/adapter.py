@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from engines.lua.debug import LuaDebugSupport
 
 from engines.api.services import Services
-from engines.errors import ApiError, LimitExceeded, SpellError
+from engines.errors import ApiError, LimitExceeded, SpellError, memory_limit_exceeded
 from engines.host.debugger import Debugger, Terminated
 from engines.lua.convert import Converter
 
@@ -233,10 +233,7 @@ class LuaEngine:
         return result
 
     def _memory_limit(self) -> LimitExceeded:
-        return LimitExceeded(
-            "memory",
-            f"memory limit exceeded: the spell used more than {human_size(self.ctx.limits.memory)}",
-        )
+        return memory_limit_exceeded(self.ctx.limits.memory)
 
     def _raise_lua_error(self, text: str) -> NoReturn:
         message, _, traceback = text.partition("\nstack traceback:\n")
@@ -294,17 +291,3 @@ def _clean_traceback(traceback: str) -> str:
 
 def _strip_location(message: str) -> str:
     return _LOCATION.sub("", message, count=1)
-
-
-def human_size(size: int) -> str:
-    """Sizes as a manifest writes them: 64 MiB, 16 MB, or bytes."""
-    for unit, factor in (
-        ("GiB", 2**30),
-        ("MiB", 2**20),
-        ("GB", 10**9),
-        ("MB", 10**6),
-        ("KiB", 2**10),
-    ):
-        if size >= factor and size % factor == 0:
-            return f"{size // factor} {unit}"
-    return f"{size} bytes"
