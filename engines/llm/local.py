@@ -188,10 +188,3 @@ def register_local_provider(litellm: Any) -> None:
 
 def _prompt_text(messages: list[dict[str, Any]]) -> str:
     return "\n".join(str(m.get("content") or "") for m in messages)
-
-
-def warm_up() -> float:
-    """Loads the model; returns the seconds it took (for benchmarks)."""
-    start = time.monotonic()
-    load_model()
-    return time.monotonic() - start

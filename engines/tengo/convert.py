@@ -25,7 +25,6 @@ from .values import (
     TError,
     Time,
     UserFunction,
-    bytes_to_str,
     char_str,
     wrap_int,
 )
@@ -88,10 +87,6 @@ def from_python(obj: Any) -> Any:
     if callable(obj) and not isinstance(obj, (UserFunction, BuiltinFunction, type)):
         return UserFunction(getattr(obj, "__name__", "host"), obj)
     return obj
-
-
-def bytes_text(b: bytes) -> str:
-    return bytes_to_str(b)
 
 
 def host_module(name: str, members: Any) -> Any:

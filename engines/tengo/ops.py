@@ -517,7 +517,3 @@ def deep_copy(v: Any) -> Any:
     if cp is not None:
         return cp()
     return v
-
-
-def make_error(v: Any) -> TError:
-    return TError(v)

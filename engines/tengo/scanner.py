@@ -98,10 +98,6 @@ class Token:
     pos: int
 
 
-class ScanError(Exception):
-    pass
-
-
 def _is_digit(ch: str) -> bool:
     return "0" <= ch <= "9"
 

@@ -45,10 +45,6 @@ class Limits:
     max_allocs: int = -1
 
 
-class AllocLimitError(TengoRuntimeError):
-    pass
-
-
 class _AllocCounter:
     def __init__(self, limit: int) -> None:
         self.left = limit

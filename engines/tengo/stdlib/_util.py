@@ -47,13 +47,6 @@ def arg_float(fn: str, args: tuple, i: int) -> float:
     return v
 
 
-def arg_bool(fn: str, args: tuple, i: int) -> bool:
-    v = args[i]
-    if v is None:
-        raise bad_arg(fn, i, "bool(compatible)", v)
-    return ops.truthy(v)
-
-
 def check_str(s: str) -> str:
     if str_len(s) > ops.LIMITS.max_string_len:
         raise TengoRuntimeError("exceeding string size limit")
