@@ -232,7 +232,13 @@ class HostServer:
 
     def on_scopes(self, args: dict[str, Any]) -> dict[str, Any]:
         frame_id = int(args.get("frameId", 1))
-        return {"scopes": self._on_engine(lambda s: s.scopes(frame_id))}
+
+        def scopes(support: Any) -> list[dict[str, Any]]:
+            if not any(frame["id"] == frame_id for frame in support.stack()):
+                raise ValueError(f"no frame {frame_id}: ask stackTrace for the frames")
+            return list(support.scopes(frame_id))
+
+        return {"scopes": self._on_engine(scopes)}
 
     def on_variables(self, args: dict[str, Any]) -> dict[str, Any]:
         reference = int(args.get("variablesReference", 0))

@@ -169,3 +169,12 @@ def test_variables_of_a_frame_inside_a_coroutine(host, spell):
     dap.resume()
     assert dap.exit_code() == 0
     assert dap.stdout() == "true\t5\n"
+
+
+def test_scopes_of_a_frame_that_does_not_exist_is_an_error(host, spell):
+    """A frame id from no stackTrace gets an error response naming it, and the run goes on."""
+    dap = _at(host, spell, NESTED, 5)
+    assert "no frame 99" in dap.error("scopes", frameId=99)
+    assert dap("scopes", frameId=2)["scopes"]
+    dap.resume()
+    assert dap.exit_code() == 0
