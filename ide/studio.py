@@ -66,6 +66,9 @@ class Studio:
         if not self.inspectors.loaded:
             self.inspectors.load()
             self._restore_layout()  # their docks' places, now that they exist
+            runs = self.inspectors.panes.get("Runs")
+            if runs is not None and hasattr(runs, "sig_replay_run"):
+                runs.sig_replay_run.connect(self.replay_run)
             if not self.controller.active:
                 gc_tuning.settle()  # pyqtgraph's modules and the panes: never walked again
 
@@ -100,6 +103,7 @@ class Studio:
             "step_into": c.step_into,
             "step_out": c.step_out,
             "run_to_cursor": self.run_to_cursor,
+            "replay": self.replay_dialog,
             "toggle_breakpoint": self.toggle_breakpoint_here,
             "clear_breakpoints": self.breakpoints.clear,
             "bp_tool_named": lambda: self._ask_function_breakpoint("tool", "Tool name"),
@@ -276,7 +280,9 @@ class Studio:
 
     # -- running ---------------------------------------------------------------------------
 
-    def start(self, debug: bool, run_to: tuple[str, int] | None = None) -> bool:
+    def start(
+        self, debug: bool, run_to: tuple[str, int] | None = None, replay: str | None = None
+    ) -> bool:
         info, w = self.spell, self.window
         if info is None or self.controller.active:
             return False
@@ -297,9 +303,40 @@ class Studio:
                 editor.set_paused_line(None)
         self.load_inspectors()
         self.inspectors.reset()
+        if replay:
+            w.console.message("info", f"replaying {replay}: nothing reaches a model or the network")
         return self.controller.start(
-            info.program, values, debug=debug, limits=self.prefs.limits(), run_to=run_to
+            info.program,
+            values,
+            debug=debug,
+            limits=self.prefs.limits(),
+            run_to=run_to,
+            replay=replay,
         )
+
+    def replay_dialog(self) -> bool:
+        """Run the spell offline from its recording.jsonl, or from a recording the user picks."""
+        if self.spell is None:
+            return False
+        recording = Path(self.spell.folder) / "recording.jsonl"
+        if not recording.is_file():
+            path, _ = QFileDialog.getOpenFileName(
+                self.window, "Replay a Recording", self.spell.folder, "Recordings (*.jsonl)"
+            )
+            if not path:
+                return False
+            recording = Path(path)
+        return self.start(debug=False, replay=str(recording))
+
+    def replay_run(self, run_id: str) -> bool:
+        """Run a past run's spell again offline, with the answers recorded in that run."""
+        hub = self.inspectors.hub
+        run = next((r for r in hub.runs.runs if r.id == run_id), None) if hub else None
+        folder = run.spell_path if run is not None else None
+        current = os.path.realpath(self.spell.folder) if self.spell else None
+        if folder and os.path.exists(folder) and os.path.realpath(folder) != current:
+            self.open_path(folder)
+        return self.start(debug=False, replay=run_id)
 
     def run_to_cursor(self) -> None:
         editor = self.window.tabs.current_editor()
@@ -418,6 +455,7 @@ class Studio:
         for name in ("continue", "step_over", "step_into", "step_out"):
             a[name].setEnabled(state == PAUSED)
         a["run_to_cursor"].setEnabled(self.spell is not None and (not active or state == PAUSED))
+        a["replay"].setEnabled(not active and self.spell is not None)
 
     # -- breakpoints -----------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ ACTIONS = [
     ("step_into", "Step &Into", "F11", "Step into the call"),
     ("step_out", "Step O&ut", "Shift+F11", "Run until the current function returns"),
     ("run_to_cursor", "Run to C&ursor", "Ctrl+F10", "Run to the line of the cursor"),
+    ("replay", "Re&play Recording…", "Ctrl+F5", "Run the spell offline from a recording"),
     ("toggle_breakpoint", "Toggle &Breakpoint", "F9", "Toggle a breakpoint on the current line"),
     ("clear_breakpoints", "Remove All Breakpoints", "", "Remove every breakpoint"),
     ("bp_tool_named", "Before the Tool Named…", "", "tool:NAME"),
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
             "step_into",
             "step_out",
             "run_to_cursor",
+            "replay",
         ):
             run.addAction(a[name])
         debug = bar.addMenu("&Breakpoints")

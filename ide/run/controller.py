@@ -79,8 +79,13 @@ class RunController(QObject):
         limits: dict[str, Any] | None = None,
         stop_on_entry: bool = False,
         run_to: tuple[str, int] | None = None,
+        replay: str | None = None,
     ) -> bool:
-        """Start a run (or a debug session) of a spell file or folder; False when one is active."""
+        """Start a run (or a debug session) of a spell file or folder; False when one is active.
+
+        `replay` (a recording file or a run id from the run store) runs the spell offline: every
+        LLM answer, tool result, time and id comes from the recording.
+        """
         if self.active:
             return False
         self.program = os.path.abspath(program)
@@ -106,6 +111,8 @@ class RunController(QObject):
         }
         if limits:
             arguments["limits"] = limits
+        if replay:
+            arguments["replay"] = replay
         session.launch(arguments, lambda: self._configure(session), self._on_launched)
         return True
 

@@ -58,3 +58,27 @@ def test_a_launch_failure_is_reported_and_the_studio_stays_usable(
     assert controller.start(str(tmp_path / "ok.lua"))
     wait_for(lambda: controller.state == "ended", timeout=15)
     assert finished[1]["exit_code"] == 0
+
+
+def test_replay_a_spell_from_its_recording_then_from_the_run_store(studio, wait_for) -> None:  # type: ignore[no-untyped-def]
+    """An LLM spell runs offline from its recording.jsonl; the run it makes can be replayed
+    from the Runs pane; both fill the traces with the recorded model calls."""
+    studio.open_path(str(SPELLBOOK / "tool-agent"))
+    assert studio.window.actions_by_name["replay"].isEnabled()
+    assert studio.replay_dialog()
+    wait_for(lambda: studio.controller.state == "ended", timeout=60)
+    assert studio.controller.stats.exit_code == 0, studio.window.console.text()
+    assert "replaying" in studio.window.console.text()
+    spans = [node.name for node in studio.inspectors.hub.traces.nodes]
+    assert any(name.startswith("chat ") for name in spans), spans
+    runs = studio.inspectors.panes["Runs"]
+    runs.model.refresh()
+    runs.refresh()
+    newest = runs.model.runs[0]
+    assert newest.spell == "tool-agent" and newest.status == "ok"
+    runs.select_ids([newest.id])
+    assert runs.replay_button.isEnabled()
+    assert runs.replay_selected() == newest.id
+    wait_for(lambda: studio.controller.state == "ended", timeout=60)
+    assert studio.controller.stats.exit_code == 0, studio.window.console.text()
+    assert f"replaying {newest.id}" in studio.window.console.text()

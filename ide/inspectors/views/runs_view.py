@@ -143,6 +143,8 @@ class RunsPane(QWidget):
 
     sig_open_run = Signal(object)
     """Emitted with a fresh `InspectorHub` holding the opened run's records."""
+    sig_replay_run = Signal(str)
+    """The user asked to run the selected run's spell again, offline, from its recording."""
 
     def __init__(
         self, model: RunsModel, parent: QWidget | None = None, open_windows: bool = True
@@ -163,9 +165,19 @@ class RunsPane(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.open_button = QPushButton("Open")
         self.compare_button = QPushButton("Compare")
+        self.replay_button = QPushButton("Replay")
+        self.replay_button.setToolTip(
+            "Run the selected run's spell again offline: LLM answers and tool results come "
+            "from that run's recording"
+        )
         self.message = QLabel()
         bar = QHBoxLayout()
-        for button in (self.refresh_button, self.open_button, self.compare_button):
+        for button in (
+            self.refresh_button,
+            self.open_button,
+            self.compare_button,
+            self.replay_button,
+        ):
             bar.addWidget(button)
         bar.addWidget(self.message, 1)
         self.comparison = ComparisonView()
@@ -181,6 +193,7 @@ class RunsPane(QWidget):
         self.refresh_button.clicked.connect(self.model.refresh)
         self.open_button.clicked.connect(self.open_selected)
         self.compare_button.clicked.connect(self.compare_selected)
+        self.replay_button.clicked.connect(self.replay_selected)
         self.table.doubleClicked.connect(lambda *_: self.open_selected())
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.refresher = Refresher(self.refresh, self, widget=self)
@@ -235,6 +248,14 @@ class RunsPane(QWidget):
         count = len(self.selected_ids())
         self.open_button.setEnabled(count == 1)
         self.compare_button.setEnabled(count == 2)
+        self.replay_button.setEnabled(count == 1)
+
+    def replay_selected(self) -> str | None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return None
+        self.sig_replay_run.emit(ids[0])
+        return ids[0]
 
     def open_selected(self) -> Any:
         """Open the selected run: a fresh hub with its records (and a window for it)."""
