@@ -8,11 +8,13 @@ from ide.inspectors.models.metrics import MetricsModel, Series
 from ide.inspectors.models.runs import RunsModel
 from ide.inspectors.models.state import StateChange, StateModel
 from ide.inspectors.models.traces import SpanNode, TracesModel
+from ide.inspectors.models.workflow import Execution, WorkflowModel, WorkflowNode
 
 __all__ = [
     "CompareRow",
     "EventRow",
     "EventsModel",
+    "Execution",
     "InspectorHub",
     "MetricsModel",
     "Observable",
@@ -25,6 +27,8 @@ __all__ = [
     "StateChange",
     "StateModel",
     "TracesModel",
+    "WorkflowModel",
+    "WorkflowNode",
     "as_record",
     "compare_runs",
 ]

@@ -17,10 +17,12 @@ from ide.inspectors.models.metrics import MetricsModel
 from ide.inspectors.models.runs import RunsModel
 from ide.inspectors.models.state import StateModel
 from ide.inspectors.models.traces import TracesModel
+from ide.inspectors.models.workflow import WorkflowModel
 
 
 class InspectorHub:
-    """`state`, `events`, `traces`, `metrics` (fed by records) and `runs` (the run store)."""
+    """`state`, `events`, `traces`, `metrics`, `workflow` (fed by records) and `runs` (the run
+    store)."""
 
     def __init__(
         self,
@@ -35,19 +37,20 @@ class InspectorHub:
         self.events = EventsModel()
         self.traces = TracesModel()
         self.metrics = MetricsModel()
+        self.workflow = WorkflowModel()
         self.runs = runs if runs is not None else RunsModel(runs_db)
         self.live = live
         self.run_id: str | None = None
         self.record_count = 0
         self.last_seq: int | None = None
         self._routes: dict[str, list[RecordModel]] = {}
-        for model in (self.state, self.events, self.traces, self.metrics):
+        for model in self.models:
             for kind in model.KINDS:
                 self._routes.setdefault(kind, []).append(model)
 
     @property
     def models(self) -> tuple[RecordModel, ...]:
-        return (self.state, self.events, self.traces, self.metrics)
+        return (self.state, self.events, self.traces, self.metrics, self.workflow)
 
     def feed(self, records: Iterable[RecordLike | dict[str, Any]]) -> None:
         """Take a batch of records (Record objects or the protocol's flat dicts)."""
