@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,21 @@ class Provider:
     name: str
     kind: str  # a litellm provider name, "openai-compatible" or "local"
     base_url: str | None = None
-    api_key: str | None = None
+    given_key: str | None = None  # from the environment, a .env or the config file
     rate_limit: float | None = None  # requests per minute
+    stored_key: bool = False  # else look in the keyring or key file, on first use
+
+    @cached_property
+    def api_key(self) -> str | None:
+        # The keyring finds its backends through entry points (about 150 ms): only a provider
+        # actually used pays for it, never a run on the local model.
+        if self.given_key or not self.stored_key:
+            return self.given_key
+        return _stored_key(self.name)
+
+    @property
+    def key_loaded(self) -> bool:
+        return "api_key" in self.__dict__ or not self.stored_key
 
     @property
     def configured(self) -> bool:
@@ -95,7 +109,12 @@ class LlmConfig:
     providers: dict[str, Provider] = field(default_factory=dict)
     default_model: str | None = None
     retries: int = 3
-    secrets: tuple[str, ...] = ()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The keys loaded so far: a key never loaded was never sent, so it cannot leak."""
+        keys = (p.api_key for p in self.providers.values() if p.key_loaded)
+        return tuple(key for key in keys if key and len(key) >= 4)
 
     @classmethod
     def load(
@@ -112,20 +131,21 @@ class LlmConfig:
         rate_limits = file.get("rate_limits") or {}
         for name, key_env in KNOWN_PROVIDERS.items():
             settings = file_providers.get(name) or {}
-            key = values.get(key_env) if key_env else None
-            key = key or settings.get("api_key") or (_stored_key(name) if key_env else None)
+            key = (values.get(key_env) if key_env else None) or settings.get("api_key")
             base = settings.get("base_url") or (
                 values.get("OLLAMA_API_BASE") if name == "ollama" else None
             )
-            providers[name] = Provider(name, name, base, key, _rate(rate_limits.get(name)))
+            rate = _rate(rate_limits.get(name))
+            providers[name] = Provider(name, name, base, key, rate, stored_key=bool(key_env))
         for name, settings in file_providers.items():
             if name not in providers and isinstance(settings, dict):
                 providers[name] = Provider(
                     name,
                     "openai-compatible",
                     settings.get("base_url"),
-                    settings.get("api_key") or _stored_key(name),
+                    settings.get("api_key"),
                     _rate(rate_limits.get(name)),
+                    stored_key=True,
                 )
         for variable, value in values.items():
             match = _CUSTOM_ENV.match(variable)
@@ -136,8 +156,7 @@ class LlmConfig:
                     name, "openai-compatible", value, key, _rate(rate_limits.get(name))
                 )
         default = values.get("LLMSPELL_MODEL") or file.get("default_model")
-        secrets = tuple(p.api_key for p in providers.values() if p.api_key and len(p.api_key) >= 4)
-        return cls(providers, default, int(file.get("retries", 3)), secrets)
+        return cls(providers, default, int(file.get("retries", 3)))
 
     def resolve(self, model: str) -> tuple[Provider, str]:
         """`provider/model` → the provider and the model name it knows."""
