@@ -1,4 +1,5 @@
-"""The live inspectors (State, Events, Traces, Metrics, Runs), built from telemetry records.
+"""The live inspectors (State, Events, Traces, Metrics, Runs, Workflow), built from telemetry
+records.
 
 `InspectorHub` owns one of each model (plain Python, in `models/`); `make_panes(hub)` builds
 their Qt views (in `views/`, the only place Qt is imported) and returns them by pane name.
@@ -13,7 +14,7 @@ from ide.inspectors.models import InspectorHub
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
-PANE_NAMES = ("State", "Events", "Traces", "Metrics", "Runs")
+PANE_NAMES = ("State", "Events", "Traces", "Metrics", "Runs", "Workflow")
 
 
 def make_panes(hub: InspectorHub, parent: QWidget | None = None) -> dict[str, QWidget]:

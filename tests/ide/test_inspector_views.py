@@ -19,7 +19,14 @@ from engines.spell.params import resolve_params
 from engines.store.runs import RunStore, StoreSink
 from engines.telemetry import ListSink, Record
 from ide.inspectors import PANE_NAMES, InspectorHub, make_panes
-from ide.inspectors.views import EventsPane, MetricsPane, RunsPane, StatePane, TracesPane
+from ide.inspectors.views import (
+    EventsPane,
+    MetricsPane,
+    RunsPane,
+    StatePane,
+    TracesPane,
+    WorkflowPane,
+)
 
 SPELLBOOK = Path(__file__).resolve().parents[2] / "resources" / "spellbook"
 
@@ -66,12 +73,12 @@ def hub(tmp_path: Path) -> InspectorHub:
 
 
 def test_make_panes_gives_every_pane(qtbot, hub: InspectorHub):
-    """make_panes returns the five panes by name, each a widget of the right class."""
+    """make_panes returns the panes by name, each a widget of the right class."""
     panes = make_panes(hub)
-    assert tuple(panes) == PANE_NAMES == ("State", "Events", "Traces", "Metrics", "Runs")
-    for cls, name in zip(
-        (StatePane, EventsPane, TracesPane, MetricsPane, RunsPane), PANE_NAMES, strict=True
-    ):
+    assert tuple(panes) == PANE_NAMES
+    assert PANE_NAMES == ("State", "Events", "Traces", "Metrics", "Runs", "Workflow")
+    classes = (StatePane, EventsPane, TracesPane, MetricsPane, RunsPane, WorkflowPane)
+    for cls, name in zip(classes, PANE_NAMES, strict=True):
         assert isinstance(panes[name], cls)
         qtbot.addWidget(panes[name])
 
@@ -366,7 +373,7 @@ def test_opened_run_window_shows_its_panes(qtbot, tmp_path: Path):
     assert isinstance(window, QTabWidget)
     qtbot.addWidget(window)
     assert [window.tabText(i) for i in range(window.count())] == [
-        "State", "Events", "Traces", "Metrics",
+        "State", "Events", "Traces", "Metrics", "Workflow",
     ]  # fmt: skip
     traces = window.widget(2)
     assert isinstance(traces, TracesPane) and traces.tree_model.rowCount() == 3  # run, 2 spans

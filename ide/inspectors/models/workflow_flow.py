@@ -90,7 +90,7 @@ def step_io(model: WorkflowModel, node_id: str, index: int = -1) -> StepIO | Non
         return None
     if not node.executions:
         if node_id in model.stop_states:
-            return StepIO(model.stop_states[node_id], None, None, True, "the debugger, paused here")
+            return StepIO(model.stop_states[node_id], None, None, True, "as the debugger shows it")
         return None
     if index < 0:
         index += len(node.executions)
@@ -111,9 +111,9 @@ def step_io(model: WorkflowModel, node_id: str, index: int = -1) -> StepIO | Non
             given = chain.get(parent.id, received.get(parent.id, ({}, False)))
             if parent.type == "loop":
                 given = (given[0], False)  # perhaps `item` and `index` too: not recorded
-        source = "rebuilt from the diffs of the steps before it"
+        source = "rebuilt from the diffs of the steps before it"  # or the checkpoints
         if execution.input is not None:
-            given, source = (execution.input, True), "the debugger, stopped before the step"
+            given, source = (execution.input, True), "as the debugger showed it"
         received[entry_id] = given
         if entry.is_group:
             chain[entry_id] = given

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from ide.inspectors.models.workflow import WorkflowModel
 
-NODE_W, NODE_H = 176, 50
+NODE_W, NODE_H = 190, 50
+GROUP_MIN_W = 270  # room for a group's header: name, type, iterations, duration
 GAP_Y = 30  # between steps one after another
 GAP_X = 22  # between branches side by side
 PAD = 12  # inside a group's border
@@ -63,11 +64,11 @@ def layout(model: WorkflowModel, collapsed: set[str] | frozenset[str] = frozense
     """Boxes and edges for every root of `model`; groups in `collapsed` are single nodes."""
     result = Layout()
     sizes: dict[str, tuple[float, float]] = {}
+    measured = [(root, *_measure(model, root, collapsed, sizes)) for root in model.roots]
+    result.width = max((w for _, w, _ in measured), default=0.0)
     y = 0.0
-    for root in model.roots:
-        w, h = _measure(model, root, collapsed, sizes)
-        _place(model, root, 0.0, y, collapsed, sizes, result)
-        result.width = max(result.width, w)
+    for root, w, h in measured:
+        _place(model, root, (result.width - w) / 2, y, collapsed, sizes, result)
         y += h + ROOT_GAP
     result.height = max(0.0, y - ROOT_GAP)
     return result
@@ -101,7 +102,7 @@ def _measure(
         h = HEADER + GAP_Y / 2 + sum(c[1] for c in children) + GAP_Y * (len(children) - 1) + PAD
         if side:
             h += GAP_Y / 2
-    sizes[node_id] = (max(w, NODE_W + 2 * PAD), h)
+    sizes[node_id] = (max(w, GROUP_MIN_W), h)
     return sizes[node_id]
 
 
@@ -167,8 +168,8 @@ def _place(
         out.edges.append(
             Edge(
                 [
-                    (previous.centre_x, previous.bottom),
-                    (previous.centre_x, low),
+                    (previous.centre_x + NODE_W / 4, previous.bottom),
+                    (previous.centre_x + NODE_W / 4, low),
                     (right, low),
                     (right, high),
                     (first.centre_x + NODE_W / 4, high),
