@@ -1,18 +1,12 @@
-"""What the builtin tools share: errors, the file roots, the replay boundary, HTTP with the
-allowed hosts, safe XML and text out of HTML."""
+"""What the builtin tools share: errors, the file roots, the replay boundary and the allowed
+hosts. HTTP is in `net` and XML/HTML in `markup`, imported by the tools that need them when
+they run: their standard-library modules cost ~40 ms, which every other tool call would pay."""
 
 from __future__ import annotations
 
-import html.parser
-import http.client
-import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +42,6 @@ def outside(ctx: RunContext, kind: str, produce: Callable[[], Any], key: str | N
             return {"error": str(exc)}
         except OSError as exc:
             return {"error": os_message(exc)}
-        except http.client.HTTPException as exc:
-            return {"error": f"bad HTTP answer: {type(exc).__name__}: {exc}"}
 
     answer = ctx.nondeterministic(kind, wrapped, key[:300] if key else None)
     if isinstance(answer, dict) and "error" in answer:
@@ -159,191 +151,6 @@ def remaining_time(ctx: RunContext, wanted: float) -> float:
     return max(0.05, min(wanted, MAX_TIMEOUT, left))
 
 
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to an allowed host, and at most MAX_REDIRECTS times."""
-
-    max_redirections = MAX_REDIRECTS
-
-    def __init__(self, ctx: RunContext) -> None:
-        self._ctx = ctx
-
-    def redirect_request(
-        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> Any:
-        newurl = urllib.parse.urljoin(req.full_url, newurl)
-        host_allowed(self._ctx, newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def http_fetch(
-    ctx: RunContext,
-    url: str,
-    *,
-    method: str = "GET",
-    headers: dict[str, str] | None = None,
-    body: bytes | None = None,
-    timeout: float = 30.0,
-    max_bytes: int = MAX_BODY,
-) -> dict[str, Any]:
-    """One HTTP exchange with the host checks; passes the replay boundary as kind "http".
-
-    Returns {url, status, reason, headers, body (text), content_type, truncated}; an HTTP
-    error status is a normal answer, not a failure.
-    """
-    host_allowed(ctx, url)
-    timeout = remaining_time(ctx, timeout)
-    max_bytes = max(0, min(int(max_bytes), MAX_BODY))
-
-    def produce() -> dict[str, Any]:
-        handlers: list[Any] = [_Redirects(ctx)]
-        host = (urllib.parse.urlsplit(url).hostname or "").lower()
-        if host in ("127.0.0.1", "localhost", "::1"):
-            handlers.append(urllib.request.ProxyHandler({}))
-        opener = urllib.request.build_opener(*handlers)
-        request = urllib.request.Request(url, data=body, method=method.upper())
-        for key, value in (headers or {}).items():
-            request.add_header(str(key), str(value))
-        if not request.has_header("User-agent"):
-            request.add_header("User-agent", "llmspell-tools/0.1")
-        try:
-            response = opener.open(request, timeout=timeout)
-        except urllib.error.HTTPError as exc:
-            response = exc
-        except PermissionDenied as exc:
-            raise PermissionDenied(f"redirect refused: {exc}") from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            text = os_message(reason) if isinstance(reason, OSError) else str(reason)
-            raise ToolError(f"cannot reach {url}: {text}") from None
-        except TimeoutError:
-            raise ToolError(f"no answer from {url} within {timeout:g} s") from None
-        try:
-            data = response.read(max_bytes + 1)
-        except TimeoutError:
-            raise ToolError(f"no answer from {url} within {timeout:g} s") from None
-        finally:
-            response.close()
-        truncated = len(data) > max_bytes
-        data = data[:max_bytes]
-        message: Message = response.headers
-        charset = message.get_content_charset() or "utf-8"
-        try:
-            text = data.decode(charset, errors="replace")
-        except LookupError:
-            text = data.decode("utf-8", errors="replace")
-        return {
-            "url": response.geturl(),
-            "status": int(response.status or 0),
-            "reason": str(response.reason or ""),
-            "headers": {k.lower(): v for k, v in message.items()},
-            "content_type": message.get_content_type(),
-            "body": text,
-            "truncated": truncated,
-        }
-
-    result: dict[str, Any] = outside(ctx, "http", produce, f"{method.upper()} {url}")
-    return result
-
-
-# -- XML, refusing entity expansion -----------------------------------------------------------
-
-_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-MAX_XML = 5 * 1024 * 1024
-
-
-def parse_xml(text: str) -> ET.Element:
-    """Parse XML with the stdlib, refusing any DOCTYPE or ENTITY declaration (no entity
-    expansion, no external entities: the attacks defusedxml guards against)."""
-    if len(text) > MAX_XML:
-        raise ToolError(f"XML text is larger than {MAX_XML // (1024 * 1024)} MB")
-    if _DTD.search(text):
-        raise ToolError("XML with a DOCTYPE or ENTITY declaration is refused (entity expansion)")
-    try:
-        return ET.fromstring(text.lstrip("\ufeff").strip())
-    except ET.ParseError as exc:
-        raise ToolError(f"invalid XML: {exc}") from None
-
-
 def local_name(tag: Any) -> str:
     tag = str(tag)
     return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
-
-
-# -- HTML to text ---------------------------------------------------------------------------
-
-_HIDDEN = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
-_BLOCK = {
-    "p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header",
-    "footer", "nav", "aside", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote",
-    "hr", "dd", "dt", "figcaption", "main", "form",
-}  # fmt: skip
-_VOID = {
-    "br",
-    "hr",
-    "img",
-    "input",
-    "meta",
-    "link",
-    "area",
-    "base",
-    "col",
-    "embed",
-    "source",
-    "wbr",
-}
-
-
-class _TextExtractor(html.parser.HTMLParser):
-    def __init__(self, base_url: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base_url = base_url
-        self.title = ""
-        self.parts: list[str] = []
-        self.links: list[dict[str, str]] = []
-        self._hidden = 0
-        self._in_title = False
-        self._link: dict[str, Any] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self._in_title = True
-        elif tag in _HIDDEN and tag not in _VOID:
-            self._hidden += 1
-        if tag in _BLOCK:
-            self.parts.append("\n")
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href and not href.startswith(("javascript:", "#")):
-                self._link = {"url": urllib.parse.urljoin(self.base_url, href), "text": []}
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag in _HIDDEN and self._hidden:
-            self._hidden -= 1
-        if tag in _BLOCK:
-            self.parts.append("\n")
-        if tag == "a" and self._link is not None:
-            text = " ".join("".join(self._link["text"]).split())
-            self.links.append({"text": text, "url": self._link["url"]})
-            self._link = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-            return
-        if self._hidden:
-            return
-        self.parts.append(data)
-        if self._link is not None:
-            self._link["text"].append(data)
-
-
-def html_to_text(markup: str, base_url: str = "") -> dict[str, Any]:
-    """{title, text, links}: the visible text of an HTML page with its blocks on lines."""
-    parser = _TextExtractor(base_url)
-    parser.feed(markup)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    text = "\n".join(line for line in lines if line)
-    return {"title": " ".join(parser.title.split()), "text": text, "links": parser.links}

@@ -10,11 +10,10 @@ import io
 import json
 import re
 import urllib.parse
-from typing import Any
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, Any
 
 from engines.api.context import RunContext
-from engines.api.tools.common import ToolError, local_name, parse_xml
+from engines.api.tools.common import ToolError, local_name
 from engines.api.tools.registry import (
     Tool,
     anything,
@@ -25,6 +24,9 @@ from engines.api.tools.registry import (
     obj,
     string,
 )
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 TOOLS: list[Tool] = []
 tool = builtin_declarer("data", TOOLS)
@@ -295,6 +297,8 @@ def element_to_dict(element: Element) -> Any:
     obj({"text": string("The XML text.", maxLength=MAX_TEXT)}, ["text"]),
 )
 def xml_parse(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
+    from engines.api.tools.markup import parse_xml
+
     root = parse_xml(args["text"])
     return {local_name(root.tag): element_to_dict(root)}
 

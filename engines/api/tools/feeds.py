@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import email.utils
 from datetime import UTC, datetime
-from typing import Any
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, Any
 
 from engines.api.context import RunContext
-from engines.api.tools.common import ToolError, html_to_text, http_fetch, local_name, parse_xml
+from engines.api.tools.common import ToolError, local_name
 from engines.api.tools.registry import (
     Tool,
     array,
@@ -18,6 +17,9 @@ from engines.api.tools.registry import (
     obj,
     string,
 )
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 TOOLS: list[Tool] = []
 tool = builtin_declarer("feed", TOOLS)
@@ -52,6 +54,8 @@ def _plain(markup: str | None) -> str | None:
         return None
     if "<" not in markup:
         return " ".join(markup.split())
+    from engines.api.tools.markup import html_to_text
+
     return " ".join(html_to_text(markup)["text"].split())
 
 
@@ -80,6 +84,8 @@ def _atom_link(entry: Element) -> str | None:
 
 
 def parse_feed(text: str, max_items: int = 100) -> dict[str, Any]:
+    from engines.api.tools.markup import parse_xml
+
     root = parse_xml(text)
     kind = local_name(root.tag)
     if kind == "feed":  # Atom
@@ -140,6 +146,8 @@ def _guid_link(item: Element) -> str | None:
     ),
 )
 def feed_fetch(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
+    from engines.api.tools.net import http_fetch
+
     answer = http_fetch(ctx, args["url"], timeout=float(args.get("timeout", 30)))
     if answer["status"] >= 400:
         raise ToolError(f"{args['url']} answered {answer['status']} {answer['reason']}".strip())

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 from engines.api.binding import type_name
 from engines.api.context import RunContext
 from engines.api.hooks import HooksService
+from engines.api.schema_check import certainly_valid
 from engines.api.telemetry_services import TraceService
 from engines.api.tools.registry import NAME, SPELL_GROUP, Tool, ToolRegistry
 from engines.errors import ApiError, LimitExceeded, PermissionDenied
@@ -190,6 +191,8 @@ class ToolsService:
         return dict(arguments)
 
     def _validate(self, tool: Tool, args: dict[str, Any]) -> None:
+        if certainly_valid(tool.parameters, args):
+            return
         import jsonschema
 
         errors = sorted(tool.validator().iter_errors(args), key=jsonschema.exceptions.relevance)

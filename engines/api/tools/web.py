@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from engines.api.context import RunContext
-from engines.api.tools.common import MAX_BODY, MAX_TIMEOUT, ToolError, html_to_text, http_fetch
+from engines.api.tools.common import MAX_BODY, MAX_TIMEOUT, ToolError
 from engines.api.tools.registry import (
     Tool,
     anything,
@@ -62,6 +62,8 @@ def http_request(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"
+    from engines.api.tools.net import http_fetch
+
     answer = http_fetch(
         ctx,
         args["url"],
@@ -92,6 +94,9 @@ def http_request(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
     ),
 )
 def web_fetch(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
+    from engines.api.tools.markup import html_to_text
+    from engines.api.tools.net import http_fetch
+
     answer = http_fetch(ctx, args["url"], timeout=float(args.get("timeout", 30)))
     if answer["status"] >= 400:
         raise ToolError(f"{args['url']} answered {answer['status']} {answer['reason']}".strip())
