@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication, QWidget
@@ -49,6 +50,15 @@ def save(widget: QWidget, out: Path, name: str) -> None:
     print(f"saved {path}")
 
 
+def save_panes(app: QApplication, window: Any, out: Path, names: list[str]) -> None:
+    for name in names:
+        dock = window.docks[name]
+        dock.show()
+        dock.raise_()
+        settle(app, 0.3)
+        save(dock, out, f"pane-{name.lower().replace(' ', '-')}")
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -70,14 +80,18 @@ def main(argv: list[str]) -> int:
     wait(app, lambda: studio.controller.state == "ended")
     settle(app, 0.6)
     save(window, out, "02-after-run")
+    llm_panes = ("Traces", "Metrics", "Runs")
     panes_after_run = ["Console", "Explorer", "Parameters", *studio.inspectors.panes]
-    for name in panes_after_run:
-        dock = window.docks[name]
-        dock.show()
-        dock.raise_()
-        settle(app, 0.3)
-        save(dock, out, f"pane-{name.lower().replace(' ', '-')}")
+    save_panes(app, window, out, [name for name in panes_after_run if name not in llm_panes])
+
+    # An LLM spell replayed from its recording: spans with tokens and cost, and their metrics.
+    studio.open_path(str(paths.SPELLBOOK / "tool-agent"))
+    studio.replay_dialog()
+    wait(app, lambda: studio.controller.state == "ended")
+    settle(app, 0.6)
+    save_panes(app, window, out, [name for name in llm_panes if name in window.docks])
     window.docks["Console"].raise_()
+    studio.open_path(str(spell))
 
     # A debug session: a breakpoint, a pause, the stack, variables, a watch and an evaluation.
     main_lua = str(spell / "main.lua")
