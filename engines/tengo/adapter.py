@@ -18,10 +18,11 @@ import threading
 import time
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engines.api.services import Services
 from engines.errors import ApiError, LimitExceeded, SpellError
+from engines.host.debugger import Terminated
 from engines.tengo import (
     Limits,
     TengoCompileError,
@@ -35,6 +36,10 @@ from engines.tengo import (
 from engines.tengo.scanner import KEYWORDS
 from engines.tengo.stdlib.fmt_mod import _format
 from engines.tengo.values import TError, to_plain_str
+
+if TYPE_CHECKING:
+    from engines.host.debugger import Debugger
+    from engines.tengo.debug import TengoDebugSupport
 
 # Standard modules a spell may import; os is governed by the permissions policy below.
 STDLIB = ("fmt", "text", "times", "math", "rand", "json", "base64", "hex", "enum", "os")
@@ -85,7 +90,7 @@ class TengoEngine:
     name = "tengo"
     extensions = (".tengo",)
 
-    def __init__(self, services: Services, debugger: Any = None) -> None:
+    def __init__(self, services: Services, debugger: Debugger | None = None) -> None:
         self.services = services
         self.ctx = services.ctx
         self.spell_dir = self.ctx.spell.dir
@@ -94,6 +99,21 @@ class TengoEngine:
         self._thread_id: int | None = None
         self._done = threading.Event()
         self._modules = self._api_modules()
+        self.debugger = debugger
+        self.debug: TengoDebugSupport | None = None
+        if debugger is not None:
+            from engines.tengo.debug import TengoDebugSupport
+
+            self.debug = TengoDebugSupport(self, debugger)
+            debugger.attach(self.debug)
+            self.ctx.semantic_stop = self._semantic_stop
+            self.ctx.exception_stop = self._stop_on_exception
+        if debugger is None:
+            # Parallel workflow branches on threads (compiled Tengo is Python code); under a
+            # debugger they run one after another, so that its stops stay on one thread.
+            from engines.api.workflow_branches import ThreadBranches
+
+            self.ctx.branches = ThreadBranches(self.ctx)
 
     # -- the API as Tengo modules -----------------------------------------------------------
 
@@ -157,45 +177,111 @@ class TengoEngine:
         if source.startswith("#!"):
             source = "//" + source  # a shebang line; the line count stays
         try:
-            self.script = compile_script(
-                source,
-                chunkname,
-                modules=self._modules,
-                stdlib=set(STDLIB),
-                limits=Limits(),
-                os_policy=_Permissions(self),
-                import_dir=str(self.spell_dir),
-            )
+            # Under a debugger every statement calls the hook; otherwise none does.
+            hook = self.debug.hook if self.debug is not None else None
+            self.script = self._compile(source, chunkname, line_hook=hook)
         except (TengoParseError, TengoCompileError) as exc:
             raise self._spell_error(exc, "syntax") from None
+        if self.debug is not None:
+            self.debug.bind(self.script)
         self.call(self.script.run)
+
+    def _compile(self, source: str, name: str, **options: Any) -> Any:
+        return compile_script(
+            source,
+            name,
+            modules=self._modules,
+            stdlib=set(STDLIB),
+            limits=Limits(),
+            os_policy=_Permissions(self),
+            import_dir=str(self.spell_dir),
+            **options,
+        )
+
+    def compile_eval(self, source: str, names: dict[str, Any]) -> Any:
+        """An expression or statements evaluated by the debugger, with `names` predeclared."""
+        return self._compile(source, "(eval)", globals=names)
 
     def call(self, function: Any, *args: Any) -> Any:
         """Run Tengo code (the main program, run_stop hooks) under the run's limits."""
         self._thread_id = threading.get_ident()
         self._done.clear()
+        if self.debug is not None:
+            self.debug.poker.attach()
         watchdog = threading.Thread(target=self._watch, daemon=True, name="tengo-watchdog")
         watchdog.start()
         try:
             return function(*args)
         except _Interrupted:
-            raise self.limit_error or LimitExceeded("cancelled", "run cancelled") from None
+            limit = self.limit_error or LimitExceeded("cancelled", "run cancelled")
+            if self.debug is not None and limit.limit == "timeout":
+                self.debug.stop_on_error("budget", limit.message)
+            raise limit from None
         except TengoError as exc:
+            if self.debug is not None:
+                self.debug.stop_on_error("error", exc.message)
+                if self.limit_error is not None:
+                    raise self.limit_error from None  # terminated while stopped there
             raise self._spell_error(exc, "runtime") from None
         except RecursionError:
             raise LimitExceeded("recursion", "stack overflow: recursion too deep") from None
         finally:
             self._done.set()
             watchdog.join()
+            if self.debug is not None:
+                self.debug.poker.detach()
 
     def _watch(self) -> None:
+        debugger, debug = self.debugger, self.debug
         while not self._done.wait(0.02):
+            if debugger is not None and debug is not None:
+                if debugger.is_stopped:
+                    continue  # time stopped in the debugger does not count
+                # The engine thread checks for a pause and for new breakpoints.
+                debug.poker.poke()
             try:
                 self.ctx.check_deadline()
             except LimitExceeded as exc:
+                if debugger is not None and exc.limit == "timeout":
+                    # Just resumed: the core moves the deadline right after it says so.
+                    time.sleep(0.005)
+                    try:
+                        self.ctx.check_deadline()
+                    except LimitExceeded as again:
+                        exc = again
+                    else:
+                        continue
                 self.limit_error = exc
                 self._interrupt()
                 return
+
+    def terminated(self) -> BaseException:
+        """The client ended the run while it was stopped: end it like a limit, uncatchably."""
+        self.limit_error = LimitExceeded("terminated", "terminated by the client")
+        self.ctx.cancel("terminated by the client", limit="terminated")
+        return _Interrupted()
+
+    def interrupt(self) -> None:
+        self._interrupt()
+
+    def _stop_on_exception(self, filter_name: str, message: str) -> None:
+        assert self.debugger is not None
+        try:
+            self.debugger.on_exception(filter_name, message, message)
+        except Terminated:
+            self.terminated()
+
+    def _semantic_stop(
+        self, kind: str, name: str | None, description: str, payload: Any = None
+    ) -> None:
+        """Called by services (on this engine's thread) before a hook point, an LLM call or a
+        tool: the debugger stops there when a function breakpoint asks for it."""
+        assert self.debugger is not None
+        try:
+            self.debugger.on_semantic(kind, name, description, payload)
+        except Terminated:
+            self.terminated()
+            raise LimitExceeded("terminated", "terminated by the client") from None
 
     def _interrupt(self) -> None:
         if self._thread_id is not None and not self._done.is_set():
