@@ -70,6 +70,7 @@ SEMANTIC = [
     ("llm", "Before Every LLM Call"),
     ("tool", "Before Every Tool Call"),
     ("step", "Before Every Workflow Step"),
+    ("agent", "Before Every Agent Run"),
 ]
 
 

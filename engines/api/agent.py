@@ -172,6 +172,12 @@ class AgentService:
             "gen_ai.request.model": agent.model or self._llm.current(),
         }
         with self._trace.span(f"invoke_agent {agent.name}", attributes):
+            self._ctx.semantic_stop(
+                "agent",
+                agent.name,
+                f"before agent {agent.name} runs",
+                {"agent": agent.name, "input": text, "model": attributes["gen_ai.request.model"]},
+            )
             result = self._loop(agent, text, depth)
             self._trace.set_attribute("llmspell.response.text", result["text"][:8000])
         self._hooks.run("agent_stop", {"agent": agent.name, "output": result["text"]})

@@ -19,6 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# What a DAP function breakpoint may name, alone (every one) or as `kind:NAME` (that one): an
+# LLM call (NAME: the model), a tool, a workflow step, an agent run, a hook point.
+SEMANTIC_KINDS = ("llm", "tool", "step", "agent", "hook")
+
 EXCEPTION_FILTERS = [
     {"filter": "error", "label": "Uncaught script errors", "default": False},
     {"filter": "llm_error", "label": "LLM errors", "default": False},
@@ -149,17 +153,28 @@ class Debugger:
             return [bp.to_dap() for bp in fresh.values()]
 
     def set_function_breakpoints(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Semantic breakpoints, one per spec in order; a name that is none of SEMANTIC_KINDS
+        (alone or as `kind:NAME`) comes back unverified, saying which names there are."""
         with self._lock:
             self.state.function_breakpoints = {}
+            answers: list[dict[str, Any]] = []
             for spec in specs:
                 name = str(spec.get("name", "")).strip()
-                if name:
-                    self.state.function_breakpoints[name] = FunctionBreakpoint(
-                        next(self._ids), name, spec.get("condition") or None
+                kind = name.partition(":")[0]
+                if kind not in SEMANTIC_KINDS:
+                    answers.append(
+                        {
+                            "id": next(self._ids),
+                            "verified": False,
+                            "message": f"unknown semantic breakpoint {name!r}: use "
+                            + ", ".join(f"{k} or {k}:NAME" for k in SEMANTIC_KINDS),
+                        }
                     )
-            return [
-                {"id": bp.id, "verified": True} for bp in self.state.function_breakpoints.values()
-            ]
+                    continue
+                bp = FunctionBreakpoint(next(self._ids), name, spec.get("condition") or None)
+                self.state.function_breakpoints[name] = bp
+                answers.append({"id": bp.id, "verified": True})
+            return answers
 
     def set_exception_filters(self, filters: list[str]) -> None:
         known = {f["filter"] for f in EXCEPTION_FILTERS}

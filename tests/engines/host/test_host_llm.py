@@ -76,3 +76,40 @@ def test_tool_breakpoint_and_tool_error_filter(host, spell):
     dap.resume()
     assert dap.exit_code(30) == 0
     assert dap.stdout() == "2\tfalse\n"
+
+
+AGENT = """\
+agent.create({name = "helper", model = "test/m", system = "Be brief."})
+local result = agent.run("helper", "Say hi")
+print(result.text)
+"""
+
+
+def test_agent_function_breakpoint_stops_before_the_agent_runs(host, spell, server):
+    """`agent:NAME` stops before that agent's first model call, with its input."""
+    server.script(Reply(text="hi"))
+    dap = host(env=env_for(server)).launch(
+        spell(AGENT), functions=["agent:helper", "agent:someone-else"]
+    )
+    stopped = dap.stopped(timeout=30)
+    assert stopped["reason"] == "function breakpoint"
+    assert stopped["llmspell"]["kind"] == "agent"
+    assert stopped["llmspell"]["payload"]["agent"] == "helper"
+    assert stopped["llmspell"]["payload"]["input"] == "Say hi"
+    assert dap.where() == [("main chunk", 2)]
+    assert server.requests == []
+    dap.resume()
+    assert dap.exit_code(30) == 0
+    assert dap.stdout() == "hi\n"
+
+
+def test_an_unknown_function_breakpoint_name_is_unverified_with_the_known_ones(host, spell):
+    """A name no semantic stop uses cannot silently never hit: it comes back unverified."""
+    dap = host().launch(spell('print("x")\n'), configure=False)
+    answer = dap("setFunctionBreakpoints", breakpoints=[{"name": "llm"}, {"name": "myFunction"}])
+    first, second = answer["breakpoints"]
+    assert first["verified"] is True
+    assert second["verified"] is False
+    assert "myFunction" in second["message"] and "tool:NAME" in second["message"]
+    dap("configurationDone")
+    assert dap.exit_code() == 0
