@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ide import paths
@@ -57,6 +57,39 @@ def save_panes(app: QApplication, window: Any, out: Path, names: list[str]) -> N
         dock.raise_()
         settle(app, 0.3)
         save(dock, out, f"pane-{name.lower().replace(' ', '-')}")
+
+
+def workflow_screenshots(app: QApplication, studio: Any, out: Path) -> None:
+    """The Workflow pane after a run of research-pipeline, then paused before a step (run to
+    it from the graph), in the light and the dark theme."""
+    window = studio.window
+    studio.open_path(str(paths.SPELLBOOK / "research-pipeline"))
+    studio.start(debug=False)
+    wait(app, lambda: studio.controller.state == "ended")
+    pane, dock = studio.inspectors.panes["Workflow"], window.docks["Workflow"]
+    dock.show()
+    dock.raise_()
+    window.resizeDocks([dock], [560], Qt.Orientation.Vertical)
+    settle(app, 0.5)
+    pane.fit()
+    pane.select("research/analyse/length")
+    settle(app, 0.3)
+    save(dock, out, "pane-workflow")
+    pane.stepper.run_to("research/score")
+    wait(app, lambda: studio.controller.state == "paused" and pane.model.paused is not None)
+    dock.raise_()
+    pane.select("research/score")
+    settle(app, 0.6)
+    save(window, out, "07-workflow-paused-before-a-step")
+    studio.set_theme("dark")
+    settle(app, 0.6)
+    save(dock, out, "pane-workflow-dark")
+    studio.set_theme("light")
+    studio.controller.resume()
+    wait(app, lambda: studio.controller.state == "ended")
+    window.resizeDocks([window.docks["Console"]], [260], Qt.Orientation.Vertical)
+    window.docks["Console"].raise_()
+    settle(app, 0.3)
 
 
 def main(argv: list[str]) -> int:
@@ -122,6 +155,8 @@ def main(argv: list[str]) -> int:
     studio.controller.resume()
     wait(app, lambda: studio.controller.state == "ended")
     settle(app, 0.5)
+
+    workflow_screenshots(app, studio, out)
 
     # A failed run: the error annotated at its line; in the dark theme.
     broken = Path(tempfile.mkdtemp()) / "broken"

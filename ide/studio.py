@@ -69,8 +69,16 @@ class Studio:
             runs = self.inspectors.panes.get("Runs")
             if runs is not None and hasattr(runs, "sig_replay_run"):
                 runs.sig_replay_run.connect(self.replay_run)
+            workflow = self.inspectors.panes.get("Workflow")
+            if workflow is not None and hasattr(workflow, "attach"):
+                workflow.attach(self.controller, lambda: self.start(debug=True), self._report)
             if not self.controller.active:
                 gc_tuning.settle()  # pyqtgraph's modules and the panes: never walked again
+
+    def _report(self, level: str, text: str) -> None:
+        """A pane's message, in the console and for a while in the status bar."""
+        self.window.console.message(level, text)
+        self.window.statusBar().showMessage(text, 10_000)
 
     def _collect_garbage(self) -> None:
         if not self.controller.active:

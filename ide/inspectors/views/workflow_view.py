@@ -44,6 +44,7 @@ from ide.inspectors.views.workflow_graph import (
 from ide.inspectors.views.workflow_stepper import WorkflowStepper
 
 Item = NodeItem | GroupItem
+MIN_FIT_SCALE = 0.7  # below this the step names are hard to read: scroll instead
 
 
 class GraphView(QGraphicsView):
@@ -56,6 +57,12 @@ class GraphView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.zoomed = False  # the user zoomed: resizing no longer fits the graph
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if not self.zoomed:
+            self.pane.fit()
 
     def node_at(self, pos: QPoint) -> str | None:
         for item in self.items(pos):
@@ -67,6 +74,7 @@ class GraphView(QGraphicsView):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
             self.scale(factor, factor)
+            self.zoomed = True
         else:
             super().wheelEvent(event)
 
@@ -136,6 +144,7 @@ class WorkflowPane(QWidget):
         split.addWidget(details)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])  # the JSON views' size hints would take most of the width
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout_ = QVBoxLayout(self)
@@ -215,14 +224,20 @@ class WorkflowPane(QWidget):
         self.fit()
 
     def fit(self) -> None:
-        """The whole graph in view, never magnified beyond its natural size."""
+        """The graph's width in view, and its height when that keeps the text readable (else
+        it scrolls); never magnified beyond its natural size."""
         rect = self.scene.sceneRect()
         self.view.resetTransform()
-        if rect.width() > 0 and rect.height() > 0:
-            port = self.view.viewport().rect()
-            scale = min(1.0, port.width() / rect.width(), port.height() / rect.height())
-            if scale < 1.0:
-                self.view.scale(max(scale, 0.3), max(scale, 0.3))
+        self.view.zoomed = False
+        if rect.width() <= 0 or rect.height() <= 0:
+            return
+        port = self.view.viewport().rect()
+        scale = min(1.0, port.width() / rect.width())
+        if rect.height() * scale > port.height():
+            scale = min(scale, max(port.height() / rect.height(), MIN_FIT_SCALE))
+        if scale < 1.0:
+            self.view.scale(scale, scale)
+        self.view.ensureVisible(QRectF(rect.x(), rect.y(), 1, 1), 0, 0)
 
     def toggle_folded(self, node_id: str) -> None:
         node = self.model.nodes.get(node_id)
@@ -263,7 +278,7 @@ class WorkflowPane(QWidget):
         elif duration is not None:
             parts.append(human_seconds(duration / 1000))
         if model.paused == node_id:
-            parts.insert(0, "⏸ paused before it")
+            parts.insert(0, "paused before it")
         if last is not None and last.recovered_by:
             parts.append("continued" if last.recovered_by == "continue" else "fallback used")
         return NodeLook(
