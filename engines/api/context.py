@@ -61,6 +61,12 @@ class RunContext:
     cancel_limit: str = "cancelled"
     # Set for a replayed run: an engines.replay.Recording serving the recorded values.
     replay: Any = None
+    # Runs parallel workflow branches at once (engines.api.workflow_branches.Branches), set
+    # by an engine that can; None: branches run one after another.
+    branches: Any = None
+    # Set for `llmspell run --resume RUN_ID`: the last workflow checkpoints of that run
+    # ({"run": id, "checkpoints": {workflow id: checkpoint}}, see engines.api.workflow_resume).
+    resume: dict[str, Any] | None = None
     # `semantic_stop(kind, name, description, payload)`: called by services just before
     # something a debugger may want to stop at (a hook point, an LLM call, a tool); a
     # function breakpoint named `kind` or `kind:name` stops there. A no-op unless an engine

@@ -1,5 +1,10 @@
 """The `trace` and `metrics` services: spans with nesting and attributes; counters, gauges and
 histograms. Both only emit records; readers (CLI, run store, IDE) build views from them.
+
+Open spans live in lanes: the run's main lane, plus one per parallel workflow branch that runs
+at once with others (`enter_lane`), so that a span started in a branch nests under that
+branch's step, whichever thread starts it. The lane is found through a context variable, which
+threads and engine callbacks made for a branch carry along (see engines/api/workflow_branches).
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,20 +30,48 @@ class _Span:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class _Lane:
+    """The open spans of one line of work, innermost last; `parent` is the span it forked from."""
+
+    service: TraceService
+    parent: int | None = None
+    open: list[_Span] = field(default_factory=list)
+
+
+# The lane of the current thread or callback (None: the run's main lane).
+_LANE: ContextVar[_Lane | None] = ContextVar("llmspell_trace_lane", default=None)
+
+
 class TraceService:
     def __init__(self, ctx: RunContext) -> None:
         self._ctx = ctx
-        self._open: list[_Span] = []
-        self._next_id = 1
+        self._main = _Lane(self)
+        self._ids = iter(range(1, 1 << 62))
+
+    @property
+    def _open(self) -> list[_Span]:
+        lane = _LANE.get()
+        return lane.open if lane is not None and lane.service is self else self._main.open
+
+    def enter_lane(self) -> None:
+        """From now on, in this context, spans nest under the span open where it was copied
+        from (a parallel branch's thread or callbacks), in a lane of their own."""
+        _LANE.set(_Lane(self, self.current()))
 
     def current(self) -> int | None:
-        return self._open[-1].id if self._open else None
+        lane = _LANE.get()
+        if lane is None or lane.service is not self:
+            lane = self._main
+        return lane.open[-1].id if lane.open else lane.parent
 
     def start_span(self, name: str, attributes: dict[str, Any] | None = None) -> int:
         if not name:
             raise ApiError("span name must not be empty")
-        span = _Span(self._next_id, name, self.current(), time.monotonic(), dict(attributes or {}))
-        self._next_id += 1
+        # next() on an iterator is atomic under the GIL: ids stay unique across threads.
+        span = _Span(
+            next(self._ids), name, self.current(), time.monotonic(), dict(attributes or {})
+        )
         self._open.append(span)
         self._ctx.emit(
             "span.start",
@@ -57,19 +91,24 @@ class TraceService:
     def _end(
         self, id: int, attributes: dict[str, Any] | None, status: str, error: str | None
     ) -> None:
-        index = next((i for i, s in enumerate(self._open) if s.id == id), None)
+        opened = self._open
+        index = next((i for i, s in enumerate(opened) if s.id == id), None)
         if index is None:
             raise ApiError(f"span {id} is not open")
         # Children left open end with their parent: a span never outlives its parent.
-        while len(self._open) > index + 1:
-            child = self._open[-1]
-            self._finish(child, {}, "unfinished", None)
-        self._finish(self._open[index], dict(attributes or {}), status, error)
+        while len(opened) > index + 1:
+            self._finish(opened, opened[-1], {}, "unfinished", None)
+        self._finish(opened, opened[index], dict(attributes or {}), status, error)
 
     def _finish(
-        self, span: _Span, attributes: dict[str, Any], status: str, error: str | None
+        self,
+        opened: list[_Span],
+        span: _Span,
+        attributes: dict[str, Any],
+        status: str,
+        error: str | None,
     ) -> None:
-        self._open.remove(span)
+        opened.remove(span)
         span.attributes.update(attributes)
         data: dict[str, Any] = {
             "id": span.id,
@@ -84,9 +123,10 @@ class TraceService:
         self._ctx.emit("span.end", data)
 
     def set_attribute(self, key: str, value: Any) -> None:
-        if not self._open:
+        opened = self._open
+        if not opened:
             raise ApiError("no span is open")
-        self._open[-1].attributes[key] = value
+        opened[-1].attributes[key] = value
 
     def with_span(self, name: str, attributes: dict[str, Any] | None, fn: Callable[[], Any]) -> Any:
         with self.span(name, attributes):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from engines.api.diff import copy_data, diff_values
 from engines.api.hooks import HooksService
 from engines.api.state import StateService
 from engines.api.telemetry_services import TraceService
+from engines.api.workflow_branches import first_failure
 from engines.errors import ApiError, LimitExceeded
 
 KINDS = ("sequential", "parallel", "conditional", "loop")
@@ -221,7 +223,7 @@ class WorkflowService:
         state = dict(state)
         if self._run is not None:
             # Called from inside a step: a nested run within the same top-level run.
-            return self._workflow(wf, state, self._run, f"{self._run.path}/{wf.name}", 1)
+            return self._workflow(wf, state, self._run, f"{_PATH.get()}/{wf.name}", 1)
         run = _Run(wf.id)
         self._ctx.emit("workflow.definition", self.definition(wf.id))
         self._run = run
@@ -430,11 +432,31 @@ class WorkflowService:
     def _parallel(
         self, wf: Workflow, state: dict[str, Any], run: _Run, path: str, depth: int
     ) -> dict[str, Any]:
+        runner = self._ctx.branches
+        concurrent = runner is not None and len(wf.steps) > 1 and wf.max_concurrency != 1
+        trace = self._trace
+
+        def branch(step: Step) -> Callable[[], dict[str, Any]]:
+            def run_branch() -> dict[str, Any]:
+                if concurrent:
+                    trace.enter_lane()
+                return self._run_step(step, wf, dict(copy_data(state)), run, path, depth)
+
+            return run_branch
+
+        thunks = [branch(step) for step in wf.steps]
+        if concurrent:
+            outcomes = runner.run(thunks, wf.max_concurrency)
+            failure = first_failure(outcomes)
+            if failure is not None:
+                raise failure
+            ends = [o[1] for o in outcomes if o is not None]
+        else:
+            ends = [thunk() for thunk in thunks]
         results: dict[str, dict[str, Any]] = {}
-        for step in wf.steps:
-            branch = self._run_step(step, wf, dict(copy_data(state)), run, path, depth)
+        for step, branch_state in zip(wf.steps, ends, strict=True):
             results[step.name] = {
-                k: v for k, v in branch.items() if k not in state or state[k] != v
+                k: v for k, v in branch_state.items() if k not in state or state[k] != v
             }
         if wf.merge == "namespaced":
             return {**state, **results}
@@ -580,7 +602,7 @@ class WorkflowService:
         )
         if step.compensate is not None and recovered is None:
             run.compensations.append((step, node))
-        if depth == 0 and run.root == wf.id:
+        if depth == 0 and run.root == wf.id and wf.kind != "parallel":
             self._checkpoint(run, node, new_state)
         return new_state
 
@@ -626,12 +648,11 @@ class WorkflowService:
         if step.kind == "function":
             return _merge(state, step.target(copy_data(state)), node)
         if step.kind == "workflow":
-            saved = run.path
-            run.path = node
+            token = _PATH.set(node)
             try:
                 return self._workflow(self._get(step.target), state, run, node, depth + 1)
             finally:
-                run.path = saved
+                _PATH.reset(token)
         if step.kind == "tool":
             arguments = step.arguments
             if callable(arguments):
@@ -687,10 +708,13 @@ class WorkflowService:
             )
 
 
+# The node a step runs in, for a workflow.run called from inside that step (per branch).
+_PATH: ContextVar[str] = ContextVar("llmspell_workflow_path", default="")
+
+
 @dataclass
 class _Run:
     root: str
-    path: str = ""
     done: int = 0
     compensations: list[tuple[Step, str]] = field(default_factory=list)
     iteration: dict[str, int] = field(default_factory=dict)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from engines.lua.debug import LuaDebugSupport
 
 from engines.api.services import Services
+from engines.api.workflow_branches import DEFERRABLE
 from engines.errors import ApiError, LimitExceeded, SpellError, memory_limit_exceeded
 from engines.host.debugger import Debugger, Terminated
 from engines.lua.convert import Converter
@@ -60,6 +61,11 @@ class LuaEngine:
         self.converter: Converter
         self._engine = self._build()
         self.lua_engine = self._engine
+        from engines.lua.branches import LuaBranches
+
+        self.branches = LuaBranches(self)
+        self.converter.branches = self.branches
+        self.ctx.branches = self.branches
         self.debug_support: LuaDebugSupport | None = None
         if debugger is not None:
             from engines.lua.debug import LuaDebugSupport
@@ -85,6 +91,12 @@ class LuaEngine:
                 "output": self._output,
                 "find_module": self._find_module,
                 "api": runtime.table_from({k: runtime.table_from(v) for k, v in api.items()}),
+                "deferrable": runtime.table_from(
+                    {
+                        module: runtime.table_from(dict.fromkeys(names, True))
+                        for module, names in DEFERRABLE.items()
+                    }
+                ),
             }
         )
         engine = prelude(host)
@@ -107,27 +119,43 @@ class LuaEngine:
         to_python = self.converter.to_python
         to_lua = self.converter.to_lua
         plain = _PLAIN_TYPES
+        failed = self._failed
 
         def protected(*args: Any) -> tuple[Any, ...]:
             try:
                 result = call(*[a if type(a) in plain else to_python(a) for a in args])
                 return True, result if type(result) in plain else to_lua(result)
-            except ApiError as exc:
-                return False, str(exc), 2
-            except LimitExceeded as exc:
-                self.limit_error = exc
-                return False, exc.message, -1  # the prelude ends the run: see `bind`
-            except lua54.LuaError as exc:
-                # An error from a Lua callback passes through unchanged.
-                return False, _message_of(exc), 0
-            except lua54.LuaMemoryError:
-                raise
-            except RecursionError:
-                return False, "stack overflow: recursion too deep (through API calls)", 2
             except Exception as exc:
-                return False, f"{getattr(call, '__name__', 'call')}: {type(exc).__name__}: {exc}", 2
+                return failed(exc, call)
 
+        # A parallel branch runs the call itself on its own thread (engines/lua/branches.py).
+        protected.raw = call  # type: ignore[attr-defined]
         return protected
+
+    def _failed(self, exc: Exception, call: Any) -> tuple[Any, ...]:
+        if isinstance(exc, ApiError):
+            return False, str(exc), 2
+        if isinstance(exc, LimitExceeded):
+            self.limit_error = exc
+            return False, exc.message, -1  # the prelude ends the run: see `bind`
+        if isinstance(exc, lua54.LuaMemoryError):
+            raise exc
+        if isinstance(exc, lua54.LuaError):
+            # An error from a Lua callback passes through unchanged.
+            return False, _message_of(exc), 0
+        if isinstance(exc, RecursionError):
+            return False, "stack overflow: recursion too deep (through API calls)", 2
+        return False, f"{getattr(call, '__name__', 'call')}: {type(exc).__name__}: {exc}", 2
+
+    def lua_outcome(self, outcome: tuple[bool, Any], call: Any) -> tuple[Any, ...]:
+        """An API call's outcome, made on another thread, as `protected` would return it."""
+        ok, value = outcome
+        if not ok:
+            return self._failed(value, call)
+        try:
+            return True, value if type(value) in _PLAIN_TYPES else self.converter.to_lua(value)
+        except Exception as exc:
+            return self._failed(exc, call)
 
     def _check_interrupt(self) -> str | None:
         if self.limit_error is not None:
@@ -160,6 +188,10 @@ class LuaEngine:
 
     def _stop_on_exception(self, filter_name: str, message: str) -> None:
         assert self.debugger is not None
+        if self.branches.off_engine():
+            # A debugger stop inspects the runtime: it happens on the engine thread.
+            self.branches.call_python(self._stop_on_exception, filter_name, message)
+            return
         try:
             self.debugger.on_exception(filter_name, message, message)
         except Terminated:
@@ -171,6 +203,10 @@ class LuaEngine:
         """Called by services (on this engine's thread) before a hook point, an LLM call or a
         tool: the debugger stops there when a function breakpoint asks for it."""
         assert self.debugger is not None
+        if self.branches.off_engine():
+            # From a parallel branch's thread: the stop happens on the engine thread.
+            self.branches.call_python(self._semantic_stop, kind, name, description, payload)
+            return
         try:
             self.debugger.on_semantic(kind, name, description, payload)
         except Terminated:
@@ -231,6 +267,9 @@ class LuaEngine:
             # The limit was hit inside a coroutine or pcall whose failure the spell ignored.
             raise self.limit_error
         return result
+
+    def memory_limit(self) -> LimitExceeded:
+        return self._memory_limit()
 
     def _memory_limit(self) -> LimitExceeded:
         return memory_limit_exceeded(self.ctx.limits.memory)

@@ -35,6 +35,10 @@ class LuaCallable:
         self.name = name
 
     def __call__(self, *args: Any) -> Any:
+        branches = self._converter.branches
+        if branches is not None and branches.off_engine():
+            # From a parallel workflow branch's thread: Lua runs on the engine thread only.
+            return branches.call_lua(self._fn, args)
         to_lua = self._converter.to_lua
         result = self._fn(*[to_lua(a) for a in args])
         if isinstance(result, tuple):
@@ -50,6 +54,8 @@ class Converter:
         self._runtime = runtime
         self._table_from = runtime.table_from
         self._wrap_python = wrap_python
+        # The engine's LuaBranches (engines/lua/branches.py), once it has one.
+        self.branches: Any = None
         self._has_cycle = runtime.eval(_HAS_CYCLE_LUA)
 
     # -- Lua -> Python ---------------------------------------------------------------------

@@ -154,12 +154,24 @@ env.write = function(...)
   output(joined("", ...))
 end
 
+-- Parallel workflow branches (engines/lua/branches.py): a spell function called for a branch
+-- runs in a coroutine of its own; an API call that may wait (`deferrable`) yields it, so the
+-- call runs on the branch's thread while the other branches go on.
+local co_yield, co_running, co_status = coroutine.yield, coroutine.running, coroutine.status
+local co_isyieldable = coroutine.isyieldable
+local branch_threads = setmetatable({}, { __mode = "k" })
+
 -- API calls: Python answers (true, value) or (false, message, level); errors are raised
 -- here so they carry the spell's own file and line. Level -1 means the run must end (a
 -- limit, or the client terminating it, inside the call): no pcall may swallow that.
-local function bind(python_function)
+local function bind(python_function, deferrable)
   return function(...)
-    local ok, value, level = python_function(...)
+    local ok, value, level
+    if deferrable and branch_threads[co_running()] and co_isyieldable() then
+      ok, value, level = co_yield(python_function, ...)
+    else
+      ok, value, level = python_function(...)
+    end
     if ok then return value end
     if level == -1 then
       killed = value
@@ -172,8 +184,9 @@ end
 
 for module_name, functions in pairs(host.api) do
   local module = {}
+  local deferrable = host.deferrable[module_name] or {}
   for function_name, python_function in pairs(functions) do
-    module[function_name] = bind(python_function)
+    module[function_name] = bind(python_function, deferrable[function_name])
   end
   env[module_name] = module
 end
@@ -209,6 +222,39 @@ end
 
 function engine.start()
   install_hook(nil)
+end
+
+-- A branch's call of a spell function: a coroutine, resumed by the host until it ends. The
+-- host holds it by number (lupa hands Lua threads to Python as functions). Returns "yield",
+-- python_function, args... (an API call to make), "done", results... or "error", message.
+local branch_jobs, branch_count = {}, 0
+
+function engine.branch_start(fn)
+  local thread = co_create(fn)
+  branch_threads[thread] = true
+  branch_count = branch_count + 1
+  branch_jobs[branch_count] = thread
+  return branch_count
+end
+
+local function branch_result(id, thread, ok, ...)
+  running_threads[#running_threads] = nil
+  if not ok then
+    branch_jobs[id] = nil
+    return "error", (...)
+  end
+  if co_status(thread) == "dead" then
+    branch_jobs[id] = nil
+    return "done", ...
+  end
+  return "yield", ...
+end
+
+function engine.branch_resume(id, ...)
+  local thread = branch_jobs[id]
+  install_hook(thread)
+  running_threads[#running_threads + 1] = thread
+  return branch_result(id, thread, co_resume(thread, ...))
 end
 
 -- Runs the main chunk so that an uncaught error is seen where it happens, stack intact.

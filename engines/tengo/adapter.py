@@ -99,6 +99,12 @@ class TengoEngine:
         self._thread_id: int | None = None
         self._done = threading.Event()
         self._modules = self._api_modules()
+        if debugger is None:
+            # Parallel workflow branches on threads (compiled Tengo is Python code); under a
+            # debugger they run one after another, so that its stops stay on one thread.
+            from engines.api.workflow_branches import ThreadBranches
+
+            self.ctx.branches = ThreadBranches(self.ctx)
         self.debugger = debugger
         self.debug: TengoDebugSupport | None = None
         if debugger is not None:
