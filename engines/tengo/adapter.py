@@ -50,7 +50,9 @@ class _Interrupted(BaseException):
 
 
 class TengoCallable:
-    """A Tengo function handed to the API (a handler, a hook): called with Python values."""
+    """A Tengo function handed to the API (a handler, a hook, a workflow step): called with
+    Python values. Tengo has no exceptions, so a function that returns an error value fails
+    (a workflow step that returns `error("busy")` is retried, a tool reports the error)."""
 
     def __init__(self, engine: TengoEngine, fn: Any) -> None:
         self._engine = engine
@@ -60,6 +62,8 @@ class TengoCallable:
         script = self._engine.script
         assert script is not None
         result = script.call(self._fn, *(from_python(a) for a in args))
+        if type(result) is TError:
+            raise ApiError(to_plain_str(result.value))
         return self._engine.to_api(result)
 
 
@@ -99,12 +103,6 @@ class TengoEngine:
         self._thread_id: int | None = None
         self._done = threading.Event()
         self._modules = self._api_modules()
-        if debugger is None:
-            # Parallel workflow branches on threads (compiled Tengo is Python code); under a
-            # debugger they run one after another, so that its stops stay on one thread.
-            from engines.api.workflow_branches import ThreadBranches
-
-            self.ctx.branches = ThreadBranches(self.ctx)
         self.debugger = debugger
         self.debug: TengoDebugSupport | None = None
         if debugger is not None:
