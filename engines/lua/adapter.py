@@ -24,9 +24,12 @@ from engines.api.workflow_branches import DEFERRABLE
 from engines.errors import ApiError, LimitExceeded, SpellError, memory_limit_exceeded
 from engines.host.debugger import Debugger, Terminated
 from engines.lua.convert import Converter
+from engines.lua.linehook import ENTRY_POINT, native_library
 
 # How many VM instructions run between two interrupt checks: ~0.1 ms of Lua code.
 CHECK_INTERVAL = 10_000
+# The same while line events are hooked, but a prime (see install_hook in prelude.lua).
+LINE_CHECK_INTERVAL = 10_007
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _LOCATION = re.compile(r"^([^\s:][^:]*):(\d+): ")
 # Values that cross between Lua and Python as they are, with no conversion.
@@ -70,6 +73,10 @@ class LuaEngine:
         if debugger is not None:
             from engines.lua.debug import LuaDebugSupport
 
+            if not self.native_hook:
+                # Still correct, only slower: say so, once per debugged run.
+                message = f"Lua debugger: pure-Lua line hook in use ({self.native_problem})"
+                self.ctx.emit("log", {"level": "warn", "message": message, "fields": {}})
             self.debug_support = LuaDebugSupport(self, debugger)
             debugger.attach(self.debug_support)
             self.ctx.semantic_stop = self._semantic_stop
@@ -84,9 +91,19 @@ class LuaEngine:
         api: dict[str, dict[str, Any]] = {}
         for module, decl, call in self.services.bindings():
             api.setdefault(module.name, {})[decl.name] = self._protect(call)
+        library, self.native_problem = native_library()
+        native_hook = None
+        if library is not None:
+            native_hook = runtime.execute(
+                "local f = package.loadlib(...) return f", library, ENTRY_POINT
+            )
+            if native_hook is None:
+                self.native_problem = f"package.loadlib could not load {library}"
         host = runtime.table_from(
             {
                 "interval": CHECK_INTERVAL,
+                "line_interval": LINE_CHECK_INTERVAL,
+                "native_hook": native_hook,
                 "check": self._check_interrupt,
                 "output": self._output,
                 "find_module": self._find_module,
@@ -105,6 +122,10 @@ class LuaEngine:
         self._load = engine.load
         self._call_reporting_errors = engine.call_reporting_errors
         self._start = engine.start
+        # True when the hook is the native one (engines/lua/linehook.py).
+        self.native_hook = bool(engine.native_hook)
+        if library is not None and native_hook is not None and not self.native_hook:
+            self.native_problem = "the native line hook does not match lupa's Lua"
         # Called straight from Python, a C function runs no VM instruction, so no hook can
         # fire while the hook is being removed (after a limit, it fires on every instruction).
         self._clear_hook = runtime.globals().debug.sethook

@@ -13,9 +13,8 @@ local sort, tostring, concat, rawget, rawset = table.sort, tostring, table.conca
 local dbg = {}
 
 -- Called by the prelude's hook for a line event that has a breakpoint on its line number
--- (any file) or when every line is wanted (stepping); level 3 is the running function.
-local function line_hook(line)
-  local source = getinfo(3, "S").source
+-- (any file) or when every line is wanted (stepping), with the running function's source.
+local function line_hook(line, source)
   if source:byte(1) == 64 then
     local stop = on_line(source:sub(2), line)
     if stop then error(stop, 0) end

@@ -44,30 +44,72 @@ string_meta.__metatable = false
 local killed = nil
 local interval = host.interval
 local check = host.check
+local getinfo = debug.getinfo
+
+-- The hook itself is native when it can be (engines/lua/native/linehook.c): it filters line
+-- events by line number in C and calls `on_line` and `on_count` below. Without it, `hook`
+-- (further down) does the same in Lua, at the cost of a Lua call for every line run.
+local native = nil
+if host.native_hook then
+  -- The registry and this very line let the library check it matches the running Lua.
+  native = host.native_hook(debug.getregistry(), getinfo(1, "l").currentline)
+end
 
 -- The debugger (engines/lua/debug.lua) sets a line hook; without one only counts are hooked.
--- Line events are filtered here, by line number, before any other call: a line hook costs
--- one Lua call per line, and most lines have no breakpoint.
+-- Line events are filtered by line number before any other call: a line hook costs one Lua
+-- call per line, and most lines have no breakpoint.
 local line_hook = nil
 local hook_mask = ""
 local hook_lines, hook_every_line = {}, false
+local hook
 
-local function hook(event, line)
+-- From now on the run is over: this thread raises on every instruction (others when they
+-- next run an instruction or are resumed: see reraise_if_killed).
+local function kill(message)
+  killed = message
+  if native then native.sethook(nil, false, 1) else sethook(hook, "", 1) end
+  real_error(message, 0)
+end
+
+local function on_count()
+  local message = killed or check()
+  if message then kill(message) end
+end
+
+-- A line with a breakpoint (on any file) or any line while stepping; level 2 is the
+-- running function, both under the native hook and as a tail call from `hook`.
+local function on_line(line)
+  if (hook_every_line or hook_lines[line]) and line_hook and not killed then
+    line_hook(line, getinfo(2, "S").source)
+  end
+end
+
+hook = function(event, line)
   if event == "line" then
-    if (hook_every_line or hook_lines[line]) and line_hook and not killed then line_hook(line) end
+    if hook_every_line or hook_lines[line] then return on_line(line) end
     return
   end
-  local message = killed or check()
-  if message then
-    killed = message
-    sethook(hook, "", 1)
-    real_error(message, 0)
+  on_count()
+end
+
+-- Instructions run inside a hook count too, but a count event that falls due there is lost.
+-- A loop as short as `while true do end` calling a Lua hook on each line could then lose
+-- every one of them, forever, if its cycle divided the interval: with line events on, the
+-- interval is a prime, which no such cycle divides.
+local line_interval = host.line_interval
+
+local function install_hook(thread)
+  local count = hook_mask == "l" and line_interval or interval
+  if native then
+    native.sethook(thread, hook_mask == "l", count)
+  elseif thread then
+    sethook(thread, hook, hook_mask, count)
+  else
+    sethook(hook, hook_mask, count)
   end
 end
 
-local function install_hook(thread)
-  if thread then sethook(thread, hook, hook_mask, interval) else sethook(hook, hook_mask, interval) end
-end
+if native then native.set_callbacks(on_count, on_line) end
 
 -- The threads now running, innermost last: a coroutine is pushed while it runs, so the
 -- debugger can show a stack across the coroutines that resumed each other.
@@ -173,11 +215,7 @@ local function bind(python_function, deferrable)
       ok, value, level = python_function(...)
     end
     if ok then return value end
-    if level == -1 then
-      killed = value
-      sethook(hook, "", 1)
-      real_error(value, 0)
-    end
+    if level == -1 then kill(value) end
     real_error(value, level)
   end
 end
@@ -275,9 +313,11 @@ function engine.set_line_hook(fn, lines, every_line)
   line_hook = fn
   hook_lines, hook_every_line = lines or {}, every_line or false
   hook_mask = fn and "l" or ""
+  if native then native.set_lines(hook_lines, hook_every_line) end
   for index = 1, #running_threads do install_hook(running_threads[index]) end
 end
 
+engine.native_hook = native ~= nil
 engine.running_threads = running_threads
 engine.main_thread = main_thread
 engine.env = env
