@@ -48,9 +48,9 @@ def test_a_run_shows_every_step_done_with_its_duration(studio, wait_for, spellbo
     assert "7 done, 1 skipped" in pane.summary.text()
     # A click on a step shows its input, output and diff.
     pane.select("research/score")
-    assert pane.output_view.value["score"] == 9
-    assert "score" not in pane.input_view.value
-    assert pane.diff_view.value == [{"path": "score", "op": "added", "old": None, "new": 9}]
+    assert pane.details.output_view.value["score"] == 9
+    assert "score" not in pane.details.input_view.value
+    assert pane.details.diff_view.value == [{"path": "score", "op": "added", "old": None, "new": 9}]
 
 
 def test_run_to_a_step_then_skip_it(studio, wait_for, spellbook) -> None:  # type: ignore[no-untyped-def]

@@ -66,6 +66,11 @@ class WorkflowNode:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     dynamic: bool = False  # added from a record, not from a definition
     version: int = 0  # bumped on every change of its executions
+    # Kept as records arrive, so reading them costs nothing however many iterations ran.
+    ran: int = 0  # executions started (skips not counted)
+    total_ms: float | None = None  # the sum of the finished executions' durations
+    first_ts: float | None = None  # the first start of anything under it
+    last_end: float | None = None  # the last end of anything under it
 
     @property
     def is_group(self) -> bool:
@@ -92,6 +97,7 @@ class WorkflowModel(RecordModel):
         self.timeline: list[tuple[str, int]] = []  # (node, execution index) as they started
         self.stop_states: dict[str, Any] = {}  # node -> state at a debugger stop before it
         self.paused: str | None = None
+        self.paused_after = False  # paused after the step `paused` (not before it)
         self.run_status: str | None = None
         self.structure_version = 0  # bumped when nodes are added or removed
         self.version = 0  # bumped on every change
@@ -189,8 +195,11 @@ class WorkflowModel(RecordModel):
             if status == "skipped":
                 execution.reason = data.get("reason")
                 execution.end_ts = record.ts
-            elif node.id in self.stop_states:
-                execution.input = self.stop_states.pop(node.id)
+            else:
+                node.ran += 1
+                self._started(node, record.ts)
+                if node.id in self.stop_states:
+                    execution.input = self.stop_states.pop(node.id)
             node.executions.append(execution)
             self.timeline.append((node.id, len(node.executions) - 1))
         elif last is None:
@@ -206,12 +215,27 @@ class WorkflowModel(RecordModel):
             last.status = status
             last.end_ts = record.ts
             last.duration_ms = data.get("duration_ms")
+            if isinstance(last.duration_ms, int | float):
+                node.total_ms = (node.total_ms or 0.0) + last.duration_ms
+            self._ended(node, record.ts)
             if "diff" in data:
                 last.diff = data.get("diff") or []
             last.error = data.get("error", last.error)
             last.attempts = int(data.get("attempts") or 1)
             last.recovered_by = data.get("recovered_by")
         node.version += 1
+
+    def _started(self, node: WorkflowNode, ts: float) -> None:
+        current: WorkflowNode | None = node
+        while current is not None and current.first_ts is None:
+            current.first_ts = ts
+            current = self.nodes.get(current.parent) if current.parent else None
+
+    def _ended(self, node: WorkflowNode, ts: float) -> None:
+        current: WorkflowNode | None = node
+        while current is not None:
+            current.last_end = ts
+            current = self.nodes.get(current.parent) if current.parent else None
 
     def _checkpoint(self, value: Any) -> None:
         if not isinstance(value, dict):
@@ -234,10 +258,12 @@ class WorkflowModel(RecordModel):
 
     # -- the debugger ------------------------------------------------------------------------
 
-    def set_paused(self, node_id: str | None, state: Any = None) -> None:
-        """The spell stopped before step `node_id` (None: it runs again), with that input."""
+    def set_paused(self, node_id: str | None, state: Any = None, after: bool = False) -> None:
+        """The spell stopped before step `node_id` (None: it runs again), with that input;
+        or, `after`, just after it ran."""
         self.paused = node_id
-        if node_id is not None and state is not None:
+        self.paused_after = after and node_id is not None
+        if node_id is not None and state is not None and not after:
             self.stop_states[node_id] = state
         self.version += 1
         self._notify()
@@ -265,32 +291,15 @@ class WorkflowModel(RecordModel):
         """The time spent in the node: the sum over its executions (a loop body's iterations);
         for a top-level workflow, from its first step's start to its last step's end."""
         node = self.nodes[node_id]
-        times = [e.duration_ms for e in node.executions if e.duration_ms is not None]
-        if times:
-            return float(sum(times))
-        if node.executions or not node.children:
+        if node.total_ms is not None:
+            return node.total_ms
+        if node.executions or node.first_ts is None or node.last_end is None:
             return None
-        starts: list[float] = []
-        ends: list[float] = []
-        self._times(node, starts, ends)
-        if not starts or not ends:
-            return None
-        return max(0.0, (max(ends) - min(starts)) * 1000)
-
-    def _times(self, node: WorkflowNode, starts: list[float], ends: list[float]) -> None:
-        for child_id in node.children:
-            child = self.nodes[child_id]
-            for execution in child.executions:
-                if execution.status != "skipped":
-                    starts.append(execution.ts)
-                if execution.end_ts is not None and execution.status != "skipped":
-                    ends.append(execution.end_ts)
-            if not child.executions:
-                self._times(child, starts, ends)
+        return max(0.0, (node.last_end - node.first_ts) * 1000)
 
     def iterations(self, node_id: str) -> int:
         """How many times the step ran (skips not counted)."""
-        return sum(1 for e in self.nodes[node_id].executions if e.status != "skipped")
+        return self.nodes[node_id].ran
 
     def counts(self) -> dict[str, int]:
         """How many steps (nodes with a parent) are in each status."""

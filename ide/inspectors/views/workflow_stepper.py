@@ -38,21 +38,21 @@ class Pending:
         return f"step:{self.name}"
 
 
-def step_stop(body: dict[str, Any], model: WorkflowModel) -> tuple[str | None, Any]:
-    """The node a `stopped` event's body is before, and the state it shows, for a stop before
-    a workflow step; (None, None) for any other stop."""
+def step_stop(body: dict[str, Any], model: WorkflowModel) -> tuple[str | None, Any, bool]:
+    """For a stop before a workflow step (or after one, `step_done`): the node, the state it
+    shows, and whether it is after the step; (None, None, False) for any other stop."""
     extra = body.get("llmspell")
     payload = extra.get("payload") if isinstance(extra, dict) else None
-    is_step = isinstance(extra, dict) and extra.get("kind") == "step"
-    if not (is_step or body.get("reason") == "step") or not isinstance(payload, dict):
-        return None, None
+    kind = extra.get("kind") if isinstance(extra, dict) else None
+    if kind not in ("step", "step_done") or not isinstance(payload, dict):
+        return None, None, False
     node = payload.get("node") or payload.get("step")
     if not isinstance(node, str):
-        return None, None
+        return None, None, False
     if node not in model.nodes and "/" not in node:  # a bare step name: the one node of it
         named = model.find_step(node)
         node = named[0] if len(named) == 1 else node
-    return node, payload.get("state")
+    return node, payload.get("state"), kind == "step_done"
 
 
 class WorkflowStepper(QObject):
@@ -91,7 +91,8 @@ class WorkflowStepper(QObject):
     def skip(self, node_id: str) -> bool:
         """Skip step `node_id`: now, when paused before it; else when the spell gets there."""
         c = self.controller
-        if c is not None and c.state == "paused" and self.model.paused == node_id:
+        here = self.model.paused == node_id and not self.model.paused_after
+        if c is not None and c.state == "paused" and here:
             self._send_skip(node_id)
             return True
         return self._go(node_id, "skip")
@@ -108,7 +109,8 @@ class WorkflowStepper(QObject):
         if c.state in ("starting", "stopping"):
             self._say("warn", f"the run is {c.state}: try again in a moment")
             return False
-        if action == "run_to" and c.state == "paused" and self.model.paused == node_id:
+        here = self.model.paused == node_id and not self.model.paused_after
+        if action == "run_to" and c.state == "paused" and here:
             self._say("info", f"already paused before step {node.name}")
             return True
         self._drop_pending()
@@ -159,10 +161,10 @@ class WorkflowStepper(QObject):
     # -- from the controller -----------------------------------------------------------------
 
     def _on_paused(self, body: dict[str, Any], frames: list[dict[str, Any]]) -> None:
-        node_id, state = step_stop(body, self.model)
-        self.model.set_paused(node_id, state)
+        node_id, state, after = step_stop(body, self.model)
+        self.model.set_paused(node_id, state, after)
         pending = self.pending
-        if pending is None or node_id is None:
+        if pending is None or node_id is None or after:
             return
         if node_id.rpartition("/")[2] != pending.name and node_id != pending.node_id:
             return  # stopped elsewhere (the user's breakpoints): still on our way

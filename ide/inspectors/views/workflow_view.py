@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QPoint, QRectF, Qt
 from PySide6.QtGui import QAction, QMouseEvent, QPainter
 from PySide6.QtWidgets import (
-    QComboBox,
     QGraphicsScene,
     QGraphicsView,
     QHBoxLayout,
@@ -24,15 +23,14 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ide.inspectors.models.workflow import STATUSES, WorkflowModel
-from ide.inspectors.models.workflow_flow import step_io
 from ide.inspectors.models.workflow_layout import layout
-from ide.inspectors.views.common import JsonView, Refresher, human_seconds, is_dark
+from ide.inspectors.views.common import Refresher, human_seconds, is_dark
+from ide.inspectors.views.workflow_details import StepDetails
 from ide.inspectors.views.workflow_graph import (
     COLOURS,
     ICONS,
@@ -120,28 +118,10 @@ class WorkflowPane(QWidget):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.scene.selectionChanged.connect(self._selection_changed)
 
-        self.title = QLabel("Click a step to see its input, output and diff.")
-        self.title.setWordWrap(True)
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.runs = QComboBox()
-        self.runs.currentIndexChanged.connect(lambda _: self._show_details())
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        self.input_view, self.output_view, self.diff_view = JsonView(), JsonView(), JsonView()
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.input_view, "Input")
-        self.tabs.addTab(self.output_view, "Output")
-        self.tabs.addTab(self.diff_view, "Diff")
-        details = QWidget()
-        side = QVBoxLayout(details)
-        side.setContentsMargins(4, 0, 0, 0)
-        side.addWidget(self.title)
-        side.addWidget(self.runs)
-        side.addWidget(self.tabs, 1)
-        side.addWidget(self.note)
+        self.details = StepDetails(model, self.look)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.view)
-        split.addWidget(details)
+        split.addWidget(self.details)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([600, 400])  # the JSON views' size hints would take most of the width
@@ -196,7 +176,7 @@ class WorkflowPane(QWidget):
         if paused is not None:
             self.view.ensureVisible(paused, 40, 40)
         if self.selected is not None:
-            self._show_details(keep_run=True)
+            self.details.due()
 
     def _rebuild(self) -> None:
         self.scene.blockSignals(True)
@@ -220,7 +200,7 @@ class WorkflowPane(QWidget):
             self.items[self.selected].setSelected(True)
         elif self.selected is not None and self.selected not in self.model.nodes:
             self.selected = None
-            self._clear_details()
+            self.details.show_node(None)
         self.fit()
 
     def fit(self) -> None:
@@ -278,7 +258,7 @@ class WorkflowPane(QWidget):
         elif duration is not None:
             parts.append(human_seconds(duration / 1000))
         if model.paused == node_id:
-            parts.insert(0, "paused before it")
+            parts.insert(0, "paused after it" if model.paused_after else "paused before it")
         if last is not None and last.recovered_by:
             parts.append("continued" if last.recovered_by == "continue" else "fallback used")
         return NodeLook(
@@ -302,7 +282,8 @@ class WorkflowPane(QWidget):
         if shown:
             text += ": " + ", ".join(shown)
         if model.paused is not None and model.paused in model.nodes:
-            text += f" · paused before {model.nodes[model.paused].name}"
+            where = "after" if model.paused_after else "before"
+            text += f" · paused {where} {model.nodes[model.paused].name}"
         self.summary.setText(text)
 
     def _build_legend(self) -> None:
@@ -332,76 +313,13 @@ class WorkflowPane(QWidget):
         if item is not None:
             item.setSelected(True)
         self.selected = node_id
-        self._show_details()
+        self.details.show_node(node_id)
 
     def _selection_changed(self) -> None:
         chosen = [i for i in self.scene.selectedItems() if isinstance(i, NodeItem | GroupItem)]
         if chosen:
             self.selected = chosen[0].node_id
-            self._show_details()
-
-    def _clear_details(self) -> None:
-        self.title.setText("Click a step to see its input, output and diff.")
-        self.runs.clear()
-        for view in (self.input_view, self.output_view, self.diff_view):
-            view.value = None
-            view.clear()
-        self.note.clear()
-
-    def _show_details(self, keep_run: bool = False) -> None:
-        node = self.model.nodes.get(self.selected or "")
-        if node is None:
-            self._clear_details()
-            return
-        executions = node.executions
-        wanted = self.runs.currentIndex() if keep_run else -1
-        labels = [
-            (f"iteration {e.iteration}" if e.iteration is not None else f"run {i + 1}")
-            + f" · {e.shown_status}"
-            + (f" · {human_seconds(e.duration_ms / 1000)}" if e.duration_ms is not None else "")
-            for i, e in enumerate(executions)
-        ]
-        if labels != [self.runs.itemText(i) for i in range(self.runs.count())]:
-            self.runs.blockSignals(True)
-            self.runs.clear()
-            self.runs.addItems(labels)
-            if wanted < 0 or wanted >= len(labels) or wanted == len(labels) - 2:
-                wanted = len(labels) - 1  # follow the latest while it was shown
-            self.runs.setCurrentIndex(wanted)
-            self.runs.blockSignals(False)
-        self.runs.setVisible(len(executions) > 1)
-        index = self.runs.currentIndex() if executions else -1
-        execution = executions[index] if executions and index >= 0 else None
-        look = self.look(node.id)
-        rows = [f"<b>{html.escape(node.id)}</b> — {look.status}"]
-        rows.append(html.escape(look.detail))
-        if execution is not None and execution.error:
-            rows.append(f"error: {html.escape(execution.error.splitlines()[0])}")
-        for retry in execution.retries if execution else ():
-            first = str(retry.get("error") or "").splitlines()[:1]
-            rows.append(f"attempt {retry.get('attempt')} failed: {html.escape(''.join(first))}")
-        for conflict in node.conflicts:
-            rows.append(html.escape(f"conflict on {conflict['key']}: kept {conflict['kept']}"))
-        self.title.setText("<br>".join(rows))
-        io = (
-            step_io(self.model, node.id, index)
-            if (executions or node.id == self.model.paused)
-            else None
-        )
-        if io is None:
-            for view in (self.input_view, self.output_view, self.diff_view):
-                view.set_value(None)
-            self.note.setText("Not run yet." if not node.children else "")
-            return
-        self.input_view.set_value(io.input)
-        self.output_view.set_value(io.output)
-        self.diff_view.set_value(io.diff)
-        note = f"Input: {io.source}."
-        if not io.exact:
-            note += (
-                " Inside a loop over a list it may lack `item` and `index` (not in the records)."
-            )
-        self.note.setText(note)
+            self.details.show_node(self.selected)
 
     # -- the context menu --------------------------------------------------------------------
 

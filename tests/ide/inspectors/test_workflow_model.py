@@ -200,6 +200,10 @@ def test_debugger_stop_gives_the_exact_input():
     assert model.paused == "research/score"
     model.set_paused(None)
     assert model.paused is None
+    model.set_paused("research/gather", {"input": 1}, after=True)  # a stop after the step
+    assert model.paused_after and "research/gather" not in model.stop_states
+    model.set_paused(None)
+    assert not model.paused_after
     # A step not yet run but paused before: its input is what the debugger showed.
     fresh = WorkflowModel()
     fresh.set_paused("w/s", {"n": 1})
