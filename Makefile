@@ -6,7 +6,7 @@ SPELLBOOK := resources/spellbook
 
 .PHONY: run test lint bench setup system-deps bytecode docs clean recordings screenshots
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py engines/lua/native/linehook.c
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install -q -e '.[test,local]'
