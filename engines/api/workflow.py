@@ -538,9 +538,14 @@ class WorkflowService:
         ctx = self._ctx
         ctx.check_deadline()
         node = f"{path}/{step.name}"
-        ctx.semantic_stop(
-            "step", step.name, f"before step {step.name}", {"step": node, "state": state}
-        )
+        # The debugger's stop before the step (docs/debugging.md): it may skip the step, edit
+        # the state it receives, or ask to stop after it (`stop_after`), where it may re-run it.
+        stop = {"step": node, "name": step.name, "kind": step.kind, "state": state}
+        ctx.semantic_stop("step", step.name, f"before step {step.name}", stop)
+        if stop.get("skip"):
+            self._skipped(step, wf, path, "skipped from the debugger")
+            return state
+        state = stop["state"]
         before = self._hooks.run(
             "before_workflow_step",
             {"workflow": wf.id, "step": step.name, "node": node, "state": state},
@@ -558,6 +563,40 @@ class WorkflowService:
         }
         if path in run.iteration:
             record["iteration"] = run.iteration[path]
+        while True:
+            new_state, recovered = self._perform(step, wf, state, run, node, depth, record)
+            if not stop.get("stop_after"):
+                break
+            done = {
+                "step": node,
+                "name": step.name,
+                "kind": step.kind,
+                "state": state,
+                "output": new_state,
+                "stop": True,
+            }
+            ctx.semantic_stop("step_done", step.name, f"after step {step.name}", done)
+            if not done.get("rerun"):
+                break
+            state = done["state"]  # the input again, as the client may have edited it
+        if step.compensate is not None and recovered is None:
+            run.compensations.append((step, node))
+        if depth == 0 and run.root == wf.id and wf.kind != "parallel":
+            self._checkpoint(run, node, new_state)
+        return new_state
+
+    def _perform(
+        self,
+        step: Step,
+        wf: Workflow,
+        state: dict[str, Any],
+        run: _Run,
+        node: str,
+        depth: int,
+        record: dict[str, Any],
+    ) -> tuple[dict[str, Any], str | None]:
+        """Run the step with its error policy: (new state, error recovered from or None)."""
+        ctx = self._ctx
         ctx.emit("workflow.step", {**record, "status": "running"})
         started = time.perf_counter()
         policy = step.on_error or wf.on_error or _FAIL
@@ -600,11 +639,7 @@ class WorkflowService:
                 **extra,
             },
         )
-        if step.compensate is not None and recovered is None:
-            run.compensations.append((step, node))
-        if depth == 0 and run.root == wf.id and wf.kind != "parallel":
-            self._checkpoint(run, node, new_state)
-        return new_state
+        return new_state, recovered
 
     def _attempt(
         self,

@@ -31,6 +31,11 @@ EXCEPTION_FILTERS = [
 ]
 
 
+# Semantic stops of a workflow: before a step (reason `function breakpoint` for `step` or
+# `step:NAME`, `step` when stepping) and after one (reason `step`, kind `step_done`).
+WORKFLOW_STOPS = ("step", "step_done")
+
+
 class DebugSupport(Protocol):
     """What an engine provides for inspection while stopped (called on the engine thread)."""
 
@@ -124,6 +129,12 @@ class Debugger:
         self.support: DebugSupport | None = None
         self._dirty = True
         self.terminating = False
+        # The stop under way: its kind ("step", "step_done", "llm"... or None for a line) and
+        # payload, which a workflow step stop's requests change (see WORKFLOW_STOPS).
+        self.stop_kind: str | None = None
+        self.stop_payload: Any = None
+        # `next` at a stop after a workflow step: stop before the next step, wherever it is.
+        self._next_step = False
         # Told how long each stop lasted, so a run's time limit leaves out the time stopped.
         self.clock_shift: Callable[[float], None] = lambda seconds: None
 
@@ -310,6 +321,9 @@ class Debugger:
         named `kind` or `kind:name` stops here, and the stopped event carries the payload."""
         if self._stopped.is_set():
             return  # called by an expression evaluated while stopped: never stop again
+        if kind in WORKFLOW_STOPS and self._workflow_stop_due(kind, payload):
+            self._stop("step", description, payload=payload, kind=kind)
+            return
         breakpoints = self.state.function_breakpoints
         bp = breakpoints.get(f"{kind}:{name}") if name else None
         bp = bp or breakpoints.get(kind)
@@ -323,6 +337,28 @@ class Debugger:
         if condition_fails:
             return
         self._stop("function breakpoint", description, hit_ids=[bp.id], payload=payload, kind=kind)
+
+    def _workflow_stop_due(self, kind: str, payload: Any) -> bool:
+        """Stepping through a workflow: after a step the client stepped over (its payload says
+        `stop`), and before the next step after a `next` there."""
+        if kind == "step_done":
+            return isinstance(payload, dict) and bool(payload.get("stop"))
+        return self._next_step
+
+    def skip_step(self) -> None:
+        """At a stop before a workflow step: resume, skipping that step."""
+        if self.stop_kind != "step" or not isinstance(self.stop_payload, dict):
+            raise ValueError("skipStep needs a stop before a workflow step")
+        self.stop_payload["skip"] = True
+        self.resume("continue")
+
+    def rerun_step(self) -> None:
+        """At a stop after a workflow step: run it again, on its (maybe edited) input state,
+        and stop after it again."""
+        if self.stop_kind != "step_done" or not isinstance(self.stop_payload, dict):
+            raise ValueError("rerunStep needs a stop after a workflow step (`next` at a step stop)")
+        self.stop_payload["rerun"] = True
+        self.resume("continue")
 
     def _stop(
         self,
@@ -350,6 +386,8 @@ class Debugger:
             body["hitBreakpointIds"] = hit_ids
         if kind is not None:
             body["llmspell"] = {"kind": kind, "payload": payload}
+        self._next_step = False
+        self.stop_kind, self.stop_payload = kind, payload
         self._stopped.set()
         stopped_at = time.monotonic()
         self._send_event("stopped", body)
@@ -357,10 +395,18 @@ class Debugger:
             resume = self._serve()
         finally:
             self._stopped.clear()
+            self.stop_kind = self.stop_payload = None
             self.support.release()
             self.clock_shift(time.monotonic() - stopped_at)
         if resume.mode == "terminate":
             raise Terminated()
+        if kind in WORKFLOW_STOPS and resume.mode == "next":
+            # Step over the workflow step: stop after it (then before the next one).
+            if kind == "step" and isinstance(payload, dict):
+                payload["stop_after"] = True
+            else:
+                self._next_step = True
+            resume = _Resume("continue")
         depth = self.support.depth() if resume.mode in ("next", "stepOut") else 0
         self._step = _StepState(
             {"continue": None, "next": "over", "stepIn": "in", "stepOut": "out"}[resume.mode], depth

@@ -13,8 +13,9 @@ import threading
 import time
 from typing import Any, BinaryIO
 
-from engines.host.debugger import EXCEPTION_FILTERS, Debugger
+from engines.host.debugger import EXCEPTION_FILTERS, WORKFLOW_STOPS, Debugger
 from engines.host.protocol import MessageWriter, ProtocolError, read_message
+from engines.host.step_state import StepState
 
 CAPABILITIES = {
     "supportsConfigurationDoneRequest": True,
@@ -27,6 +28,9 @@ CAPABILITIES = {
     "supportsTerminateRequest": True,
     "supportsDelayedStackTraceLoading": False,
     "exceptionBreakpointFilters": EXCEPTION_FILTERS,
+    # Custom requests for stepping through workflows (docs/debugging.md).
+    "supportsSkipStep": True,
+    "supportsRerunStep": True,
 }
 # How long past its deadline a run may go on before the host gives up on it and exits.
 STUCK_GRACE = 1.0
@@ -47,6 +51,7 @@ class HostServer:
         self._run_thread: threading.Thread | None = None
         self._run: Any = None  # engines.host.session.RunSession once launched
         self._disconnected = False
+        self._step_state: tuple[Any, StepState] | None = None  # (the stop's payload, its scope)
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -212,6 +217,45 @@ class HostServer:
     def on_stepOut(self, args: dict[str, Any]) -> None:
         self._resume("stepOut")
 
+    def on_skipStep(self, args: dict[str, Any]) -> None:
+        """Custom: at a stop before a workflow step, go on without running that step."""
+        self._require_debug()
+        if not self.debugger.is_stopped:
+            raise RequestError("the spell is not stopped")
+        try:
+            self.debugger.skip_step()
+        except ValueError as exc:
+            raise RequestError(str(exc)) from None
+
+    def on_rerunStep(self, args: dict[str, Any]) -> None:
+        """Custom: at a stop after a workflow step, run it again on its input state."""
+        self._require_debug()
+        if not self.debugger.is_stopped:
+            raise RequestError("the spell is not stopped")
+        try:
+            self.debugger.rerun_step()
+        except ValueError as exc:
+            raise RequestError(str(exc)) from None
+
+    def _stop_state(self) -> StepState | None:
+        """The Step state scope of the stop under way, when it is a workflow step's."""
+        payload = self.debugger.stop_payload
+        if self.debugger.stop_kind not in WORKFLOW_STOPS or not isinstance(payload, dict):
+            return None
+        if self._step_state is None or self._step_state[0] is not payload:
+            self._step_state = (payload, StepState(payload))
+        return self._step_state[1]
+
+    def _step_variables(self, fn: Any) -> Any:
+        self._require_debug()
+        state = self._stop_state()
+        if state is None:
+            raise RequestError("not stopped at a workflow step")
+        try:
+            return fn(state)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise RequestError(str(exc)) from None
+
     # -- inspection ------------------------------------------------------------------------
 
     def _on_engine(self, fn: Any) -> Any:
@@ -238,10 +282,15 @@ class HostServer:
                 raise ValueError(f"no frame {frame_id}: ask stackTrace for the frames")
             return list(support.scopes(frame_id))
 
-        return {"scopes": self._on_engine(scopes)}
+        found = self._on_engine(scopes)
+        # At a workflow step stop, the state the step receives comes first.
+        step = self._stop_state()
+        return {"scopes": [step.scope(), *found] if step is not None else found}
 
     def on_variables(self, args: dict[str, Any]) -> dict[str, Any]:
         reference = int(args.get("variablesReference", 0))
+        if StepState.owns(reference):
+            return {"variables": self._step_variables(lambda s: s.variables(reference))}
         return {"variables": self._on_engine(lambda s: s.variables(reference))}
 
     def on_evaluate(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -259,7 +308,10 @@ class HostServer:
         name, value = args.get("name"), args.get("value")
         if not isinstance(name, str) or not isinstance(value, str):
             raise RequestError("setVariable needs a name and a value")
-        result = self._on_engine(lambda s: s.set_variable(reference, name, value))
+        if StepState.owns(reference):
+            result = self._step_variables(lambda s: s.set_variable(reference, name, value))
+        else:
+            result = self._on_engine(lambda s: s.set_variable(reference, name, value))
         return {
             "value": result["value"],
             "type": result["type"],

@@ -20,11 +20,16 @@ def test_step_breakpoint_stops_before_each_step_with_its_state(host, spell):  # 
     first = dap.stopped()
     assert first["reason"] == "function breakpoint"
     assert first["llmspell"]["kind"] == "step"
-    assert first["llmspell"]["payload"] == {"step": "w/first", "state": {"start": True}}
+    assert first["llmspell"]["payload"] == {
+        "step": "w/first",
+        "name": "first",
+        "kind": "function",
+        "state": {"start": True},
+    }
     assert "before step first" in first["description"]
     dap.resume()
     second = dap.stopped()
-    assert second["llmspell"]["payload"] == {"step": "w/second", "state": {"start": True, "a": 1}}
+    assert second["llmspell"]["payload"]["state"] == {"start": True, "a": 1}
     dap.resume()
     assert dap.exit_code() == 0
     assert dap.stdout() == "1\t2\n"

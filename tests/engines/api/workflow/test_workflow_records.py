@@ -101,7 +101,12 @@ def test_the_debugger_hook_is_called_before_each_step(ctx: RunContext, services:
         ("step1", "before step step1"),
         ("step2", "before step step2"),
     ]
-    assert step_stops[1][3] == {"step": "w/step2", "state": {"a": 1}}
+    assert step_stops[1][3] == {
+        "step": "w/step2",
+        "name": "step2",
+        "kind": "function",
+        "state": {"a": 1},
+    }
 
 
 def test_a_checkpoint_follows_each_top_level_step(ctx: RunContext, services: Services) -> None:
