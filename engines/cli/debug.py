@@ -1,13 +1,17 @@
 """`llmspell debug`: a terminal debugger for spells, a DAP client of an engine host.
 
 Commands at the `(llmspell)` prompt: break FILE:LINE | break LINE | break NAME (a function
-breakpoint such as hook:custom.x), clear FILE:LINE, step (s), next (n), finish, continue (c),
-locals, print EXPR (p), bt, quit (q), help. An empty line repeats the last step command.
+breakpoint such as hook:custom.x, step or step:NAME), clear FILE:LINE, step (s), next (n),
+finish, continue (c), locals, print EXPR (p), bt, quit (q), help. An empty line repeats the
+last step command. At a workflow step stop: state (the state the step receives), set KEY JSON
+(change it), skip (go on without the step), next (stop after the step), rerun (after a step:
+run it again).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import sys
@@ -154,6 +158,10 @@ class TerminalDebugger:
         self.ended = True
 
     def show_stop(self, body: dict[str, Any]) -> None:
+        semantic = body.get("llmspell") or {}
+        if semantic.get("kind") in ("step", "step_done"):
+            self._show_step(semantic)
+            return
         frames = (
             self.client.request("stackTrace", {"threadId": 1})
             .get("body", {})
@@ -173,6 +181,39 @@ class TerminalDebugger:
         if 0 < line <= len(source):
             self.say(f"{line:>5} | {source[line - 1]}")
 
+    def _show_step(self, semantic: dict[str, Any]) -> None:
+        payload = semantic.get("payload") or {}
+        where = "before" if semantic["kind"] == "step" else "after"
+        self.say(f"stopped {where} step {payload.get('step')} ({payload.get('kind')})")
+        self.say(f"  state: {json.dumps(payload.get('state'), ensure_ascii=False, default=str)}")
+        if "output" in payload:
+            self.say(
+                f"  output: {json.dumps(payload.get('output'), ensure_ascii=False, default=str)}"
+            )
+
+    def _step_scope(self) -> int | None:
+        scopes = self.client.request("scopes", {"frameId": 1}).get("body", {}).get("scopes", [])
+        for scope in scopes:
+            if scope["name"] == "Step state":
+                return int(scope["variablesReference"])
+        self.say("not stopped at a workflow step")
+        return None
+
+    def _set_state(self, rest: str) -> None:
+        key, _, value = rest.partition(" ")
+        reference = self._step_scope()
+        if reference is None or not value.strip():
+            if reference is not None:
+                self.say("usage: set KEY JSON")
+            return
+        response = self.client.request(
+            "setVariable", {"variablesReference": reference, "name": key, "value": value.strip()}
+        )
+        if response.get("success"):
+            self.say(f"  {key} = {response['body']['value']}")
+        else:
+            self.say(f"error: {response.get('message')}")
+
     def _source(self, path: str) -> list[str]:
         if path not in self._sources:
             try:
@@ -191,6 +232,18 @@ class TerminalDebugger:
             return self._go(_STEPS[word])
         if word in ("c", "continue"):
             return self._go("continue")
+        if word == "skip":
+            return self._go("skipStep")
+        if word == "rerun":
+            return self._go("rerunStep")
+        if word == "state":
+            reference = self._step_scope()
+            if reference is not None:
+                self._print_variables(reference)
+            return False
+        if word == "set" and rest:
+            self._set_state(rest)
+            return False
         if word in ("b", "break") and rest:
             self.say(self.add_break(rest))
         elif word == "clear" and rest:
@@ -221,11 +274,12 @@ class TerminalDebugger:
         scopes = self.client.request("scopes", {"frameId": 1}).get("body", {}).get("scopes", [])
         for scope in scopes:
             if scope["name"] == name:
-                variables = self.client.request(
-                    "variables", {"variablesReference": scope["variablesReference"]}
-                )
-                for variable in variables.get("body", {}).get("variables", []):
-                    self.say(f"  {variable['name']} = {variable['value']}")
+                self._print_variables(scope["variablesReference"])
+
+    def _print_variables(self, reference: int) -> None:
+        variables = self.client.request("variables", {"variablesReference": reference})
+        for variable in variables.get("body", {}).get("variables", []):
+            self.say(f"  {variable['name']} = {variable['value']}")
 
     def _print(self, expression: str) -> None:
         response = self.client.request(

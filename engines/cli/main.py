@@ -75,7 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     debug = commands.add_parser("debug", help="debug a spell in the terminal")
     debug.add_argument("path")
-    debug.add_argument("--break", dest="breaks", action="append", default=[], metavar="FILE:LINE")
+    debug.add_argument(
+        "--break",
+        dest="breaks",
+        action="append",
+        default=[],
+        metavar="FILE:LINE|NAME",
+        help="a line, or a function breakpoint: step, step:NAME, llm, tool, hook:POINT",
+    )
     debug.add_argument("--param", action="append", default=[], metavar="K=V")
     debug.add_argument("--params", metavar="FILE")
 
