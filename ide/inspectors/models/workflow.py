@@ -44,6 +44,11 @@ class Execution:
     compensation: str | None = None  # compensated or compensation_failed
     input: Any = None  # the state the debugger saw when it stopped before this step
     checkpoint: Any = None  # the whole state after it (top-level steps only)
+    order: int = -1  # its place in the model's timeline
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in ("running", "retrying")
 
     @property
     def shown_status(self) -> str:
@@ -100,6 +105,7 @@ class WorkflowModel(RecordModel):
         self.paused_after = False  # paused after the step `paused` (not before it)
         self.run_status: str | None = None
         self.structure_version = 0  # bumped when nodes are added or removed
+        self.replays: dict[str, Any] = {}  # workflow_flow's replays, per top-level workflow
         self.version = 0  # bumped on every change
         if notify:
             self._notify()
@@ -134,6 +140,9 @@ class WorkflowModel(RecordModel):
         root = str(specs[0]["id"])
         if root in self.nodes:  # the same workflow runs again: a fresh picture of it
             self._remove(root)
+            self.timeline = [entry for entry in self.timeline if entry[0] in self.nodes]
+            for order, (kept, index) in enumerate(self.timeline):
+                self.nodes[kept].executions[index].order = order
         for spec in specs:
             node_id = str(spec["id"])
             parent = spec.get("parent")
@@ -165,7 +174,6 @@ class WorkflowModel(RecordModel):
             self._remove(child)
         if node_id in self.roots:
             self.roots.remove(node_id)
-        self.timeline = [entry for entry in self.timeline if entry[0] in self.nodes]
 
     def _node(self, node_id: str) -> WorkflowNode:
         """The node of `node_id`, added (with its missing ancestors) when no definition had it."""
@@ -200,6 +208,7 @@ class WorkflowModel(RecordModel):
                 self._started(node, record.ts)
                 if node.id in self.stop_states:
                     execution.input = self.stop_states.pop(node.id)
+            execution.order = len(self.timeline)
             node.executions.append(execution)
             self.timeline.append((node.id, len(node.executions) - 1))
         elif last is None:

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ide.inspectors.models.workflow import WorkflowModel
-from ide.inspectors.models.workflow_flow import step_io
+from ide.inspectors.models.workflow_flow import advance, step_io
 from ide.inspectors.views.common import JsonView, human_seconds
 from ide.inspectors.views.workflow_graph import NodeLook
 
@@ -72,6 +72,8 @@ class StepDetails(QWidget):
             return
         wait = self._at + DETAILS_EVERY - time.monotonic()
         if wait > 0:
+            if self.node_id is not None:
+                advance(self.model, self.node_id)  # the replay keeps up, batch by batch
             if not self._timer.isActive():
                 self._timer.start(int(wait * 1000) + 1)
             return
