@@ -37,6 +37,7 @@ from engines.api.hooks import HooksService
 from engines.api.state import StateService
 from engines.api.telemetry_services import TraceService
 from engines.api.workflow_branches import first_failure
+from engines.api.workflow_resume import resume_from
 from engines.errors import ApiError, LimitExceeded
 
 KINDS = ("sequential", "parallel", "conditional", "loop")
@@ -226,6 +227,7 @@ class WorkflowService:
             return self._workflow(wf, state, self._run, f"{_PATH.get()}/{wf.name}", 1)
         run = _Run(wf.id)
         self._ctx.emit("workflow.definition", self.definition(wf.id))
+        state = resume_from(self._ctx, wf, run, state)
         self._run = run
         try:
             return self._workflow(wf, state, run, wf.name, 0)
@@ -419,7 +421,10 @@ class WorkflowService:
             {"llmspell.workflow.type": wf.kind, "llmspell.workflow.id": wf.id},
         ):
             if wf.kind == "sequential":
-                for step in wf.steps:
+                for index, step in enumerate(wf.steps):
+                    if depth == 0 and index < run.resumed_steps:
+                        self._skipped(step, wf, path, f"done in run {run.resumed_from}")
+                        continue
                     state = self._run_step(step, wf, state, run, path, depth)
             elif wf.kind == "parallel":
                 state = self._parallel(wf, state, run, path, depth)
@@ -752,6 +757,10 @@ class _Run:
     root: str
     done: int = 0
     compensations: list[tuple[Step, str]] = field(default_factory=list)
+    # A resumed run (`llmspell run --resume`): the run it goes on from, and how many of the
+    # top-level steps were done there.
+    resumed_from: str | None = None
+    resumed_steps: int = 0
     iteration: dict[str, int] = field(default_factory=dict)
 
 

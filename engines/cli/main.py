@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("path", help="a spell file, a spell folder, or its spell.yaml")
+    run.add_argument("path", nargs="?", help="a spell file, a spell folder, or its spell.yaml")
     run.add_argument(
         "--param", action="append", default=[], metavar="K=V", help="a parameter (repeatable)"
     )
@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--replay",
         metavar="RUN_ID|FILE",
         help="re-run offline with the LLM answers, tool results and times recorded in a run",
+    )
+    run.add_argument(
+        "--resume",
+        metavar="RUN_ID",
+        help="go on with a failed or stopped run from its last workflow checkpoint",
     )
 
     new = commands.add_parser("new", help="create a spell folder from a template")
@@ -137,13 +142,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.timeout is not None and args.timeout <= 0:
         return _fail("--timeout must be positive")
+    if args.path is None and not args.resume:
+        return _fail("run needs a spell PATH (or --resume RUN_ID)")
     try:
         from_file = load_params_file(args.params) if args.params else {}
     except SpellLoadError as exc:
         return _fail(str(exc))
     sink: Any = JsonLinesSink() if args.json else HumanSink(quiet=args.quiet)
     launch = {
-        "program": os.path.abspath(args.path),
+        "program": os.path.abspath(args.path) if args.path else None,
         "noDebug": True,
         "params": from_file,
         "paramArgs": args.param,
@@ -154,6 +161,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         launch["stateDb"] = args.state_db
     if args.replay:
         launch["replay"] = args.replay
+    if args.resume:
+        launch["resume"] = args.resume
     with HostRun(sink) as run:
         problem = run.launch(launch)
         if problem is not None:

@@ -2,7 +2,8 @@
 
 Launch arguments (beyond DAP's own `noDebug` and `stopOnEntry`): `program` (a spell file or
 folder), `params` (typed values, as from a --params file), `paramArgs` (["k=v", ...] as from
---param), `limits` ({timeout, memory, instructions}), `runId`, `stateDb`.
+--param), `limits` ({timeout, memory, instructions}), `runId`, `stateDb`, `resume` (a run id: go on
+from its last workflow checkpoints, with its spell and parameters unless given).
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ class RunSession:
         from engines.spell.params import parse_param_args, resolve_params
 
         program = args.get("program")
+        resume = None
+        if args.get("resume"):
+            # `--resume RUN_ID`: that run's spell and parameters, and its last checkpoints.
+            from engines.store.checkpoints import ResumeError, resume_point
+
+            try:
+                resume = resume_point(str(args["resume"]), args.get("runsDb"))
+            except ResumeError as exc:
+                raise SessionError(str(exc)) from None
+            program = program or resume.run.spell_path
+            args = {**args, "params": {**resume.run.params, **(args.get("params") or {})}}
         if not isinstance(program, str) or not program:
             raise SessionError("launch needs a 'program': the spell file or folder")
         params = args.get("params") or {}
@@ -84,6 +96,8 @@ class RunSession:
             ctx.limits.instructions = limits["instructions"]
         if args.get("replay"):
             ctx.replay = _recording(str(args["replay"]), args.get("runsDb"))
+        if resume is not None:
+            ctx.resume = resume.for_context()
         debug = None if args.get("noDebug") else debugger
         if debug is not None:
             debug.clock_shift = ctx.shift_start
