@@ -62,6 +62,14 @@ class FuncCtx:
     loop_depth: int = 0
     nonlocals: set[str] = field(default_factory=set)
     box_params: set[str] = field(default_factory=set)
+    # outer variables this function reads (a function that reads none can
+    # be defined at the top level of the generated module)
+    free: set[str] = field(default_factory=set)
+    # atoms known to hold a Python bool (comparison results) / an int64
+    bool_atoms: set[str] = field(default_factory=set)
+    int_atoms: set[str] = field(default_factory=set)
+    # set while compiling the int-specialised body of a function
+    spec: Any = None
 
 
 class CompileOptions:
@@ -94,6 +102,9 @@ class CompiledUnit:
         self.consts = consts
         self.fn_info = fn_info  # python function name -> (nparams, varargs)
         self.global_names: list[str] = []
+        # generated line -> ((column, Tengo position), ...) for lines holding
+        # several calls: the failing call's column picks the position
+        self.col_map: dict[int, tuple[tuple[int, int], ...]] = {}
 
 
 def _has_continue(node: Any) -> bool:
@@ -144,11 +155,14 @@ def _int_atom(a: str) -> int | None:
     return None
 
 
-def _eq_expr(op: str, a: str, b: str) -> str:
-    """Python expression for Tengo ``a == b`` / ``a != b`` on two atoms."""
+def _eq_expr(op: str, a: str, b: str, ints: set[str] | frozenset[str] = frozenset()) -> str:
+    """Python expression for Tengo ``a == b`` / ``a != b`` on two atoms
+    (``ints``: atoms known to hold ints)."""
     neg = op == "!="
     a_int = _int_atom(a)
     b_int = _int_atom(b)
+    if (a_int is not None or a in ints) and (b_int is not None or b in ints):
+        return f"{a} {op} {b}"
     if a_int is not None or b_int is not None:
         x, k = (b, a) if a_int is not None else (a, b)
         kv = _int_atom(k)
@@ -203,21 +217,43 @@ class CodegenBase:
         self.f: FuncCtx
         self.scope: Scope
         self.loops: list[int] = []
-        # temporaries known to hold a Python bool (comparison results)
-        self.bool_atoms: set[str] = set()
         # (tengo name, python name) of every global defined in main
         self.global_syms: list[tuple[str, str]] = []
+        # int specialisation (see specialize.py): the variable a function
+        # literal is being bound to, the file being compiled (and the names
+        # assigned in it, by id of the tree), top-level defs of specialised
+        # bodies
+        self.defining: Sym | None = None
+        self.file_tree: A.Node | None = None
+        self._assigned: dict[int, set[str]] = {}
+        self.top_defs: list[tuple[str, FuncCtx]] = []
 
     # --- helpers --------------------------------------------------------------
+
+    @property
+    def bool_atoms(self) -> set[str]:
+        # per function: temporaries are numbered per function, so a name
+        # known to be a bool in one function says nothing about another
+        return self.f.bool_atoms
+
+    def is_int(self, a: str) -> bool:
+        """``a`` is known to hold an int64 (literal or int-specialised value)."""
+        return a in self.f.int_atoms or _int_atom(a) is not None
 
     def error(self, node: A.Node, msg: str) -> TengoCompileError:
         src = self.f.src
         line, col = src.line_col(node.pos)
         return TengoCompileError(msg, [Frame(src.name, line, col)])
 
-    def emit(self, text: str, pos: int | None = None) -> None:
+    def emit(
+        self, text: str, pos: int | None = None, spans: list[tuple[int, int]] | None = None
+    ) -> None:
+        """Appends a generated line; ``pos`` is the Tengo position of the
+        operation that can fail on it.  ``spans`` ((byte column in ``text``,
+        position), ...) give a position per call when a line holds several."""
         f = self.f
-        f.lines.append((f.ind, text, f.src if pos is not None else None, pos))
+        p: Any = pos if not spans else (pos, tuple(spans))
+        f.lines.append((f.ind, text, f.src if pos is not None else None, p))
 
     @property
     def hot(self) -> bool:
@@ -292,6 +328,8 @@ class CodegenBase:
     def read_sym(self, sym: Sym) -> str:
         if sym.kind == "builtin":
             return f"_bv_{sym.name}"
+        if sym.fctx is not self.f:
+            self.f.free.add(sym.py)
         if sym.boxed:
             t = self.tmp()
             self.emit(f"{t} = {sym.py}[0]")
@@ -317,8 +355,12 @@ class CodegenBase:
         lines = self.f.lines
         if value.startswith("_t") and lines:
             ind, text, src, pos = lines[-1]
-            if ind == self.f.ind and text.startswith(value + " = "):
-                lines[-1] = (ind, prefix + text[len(value) + 3 :], src, pos)
+            old = value + " = "
+            if ind == self.f.ind and text.startswith(old):
+                if isinstance(pos, tuple):  # columns move with the new prefix
+                    d = len(prefix.encode()) - len(old)
+                    pos = (pos[0], tuple((c + d, p) for c, p in pos[1]))
+                lines[-1] = (ind, prefix + text[len(old) :], src, pos)
                 return True
         return False
 
@@ -333,7 +375,7 @@ class CodegenBase:
                 self.emit(f"{t} = {a}")
                 a = t
             b = self.expr(node.rhs)
-            return f"({_eq_expr(node.op, a, b)})"
+            return f"({_eq_expr(node.op, a, b, self.f.int_atoms)})"
         a = self.expr(node)
         return self.truth(a)
 

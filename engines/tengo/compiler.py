@@ -46,15 +46,15 @@ from .codegen import (
     _out_of_range,
     _py_arith_ok,
 )
-from .compiler_expr import ExprCompiler
 from .errors import Frame, TengoCompileError
 from .parser import parse, recursion_headroom
 from .scanner import SourceFile
+from .specialize import FuncCompiler
 
 __all__ = ["CompileOptions", "CompiledUnit", "Compiler", "compile_program"]
 
 
-class Compiler(ExprCompiler):
+class Compiler(FuncCompiler):
     """Statements, functions, modules and the program entry point."""
 
     # --- entry points -----------------------------------------------------------
@@ -65,6 +65,7 @@ class Compiler(ExprCompiler):
         for name in BUILTIN_NAMES:
             self.scope.syms[name] = Sym(name, f"_b_{name}", "builtin", None)
         self.push_scope(self.f)
+        self.file_tree = tree
         globals_: list[Sym] = []
         for name in self.opts.predeclared:
             sym = self.define(name)
@@ -77,28 +78,37 @@ class Compiler(ExprCompiler):
         main = self.f
         out: list[str] = []
         line_map: list = [None]
+        col_map: dict[int, tuple[tuple[int, int], ...]] = {}
+        for header, fdef in self.top_defs:
+            out.append(header)
+            line_map.append(None)
+            self._flatten(fdef, out, line_map, col_map, 0)
         for mod in self.module_defs:
-            self._flatten(mod, out, line_map, 0)
+            self._flatten(mod, out, line_map, col_map, 0)
         out.append("def _main(_g):")
         line_map.append(None)
         pre = {p for _, p in all_globals} - {s.py for s in globals_}
         if pre:
             out.append("    " + " = ".join(sorted(pre)) + " = None")
             line_map.append(None)
-        for ind, text, s, pos in main.lines:
-            out.append("    " * ind + text)
-            line_map.append((s, pos) if s is not None else None)
+        self._flatten(main, out, line_map, col_map, 0)
         unit = CompiledUnit("\n".join(out) + "\n", line_map, self.consts, self.fn_info)
         unit.global_names = [n for n, _ in all_globals]
+        unit.col_map = col_map
         return unit
 
     def _collect_globals(self) -> list[tuple[str, str]]:
         # every global defined anywhere in main (the latest definition of a name wins)
         return list(dict(self.global_syms).items())
 
-    def _flatten(self, f: FuncCtx, out: list[str], line_map: list, base: int) -> None:
+    def _flatten(
+        self, f: FuncCtx, out: list[str], line_map: list, col_map: dict, base: int
+    ) -> None:
         for ind, text, s, pos in f.lines:
             out.append("    " * (ind + base) + text)
+            if isinstance(pos, tuple):  # (position, ((column in text, position), ...))
+                pos, spans = pos
+                col_map[len(line_map)] = tuple((4 * (ind + base) + c, p) for c, p in spans)
             line_map.append((s, pos) if s is not None else None)
 
     # --- statements ---------------------------------------------------------------
@@ -159,6 +169,7 @@ class Compiler(ExprCompiler):
                 raise self.error(node, f"'{name}' redeclared in this block")
             if isinstance(rhs[0], A.FuncLit):
                 sym = self.define(name)
+                self.defining = sym  # lets the function call itself directly
                 if not sym.boxed:
                     value = self.expr(rhs[0])
                     self.write_sym(sym, value, define=True)
@@ -289,9 +300,11 @@ class Compiler(ExprCompiler):
         if self.f.kind == "main":
             raise self.error(n, "return not allowed outside function")
         if n.result is None:
+            self.note_return(None)
             self.emit("return None")
         else:
             v = self.expr(n.result)
+            self.note_return(v)
             if not self.retarget(v, "return "):
                 self.emit(f"return {v}")
 
@@ -435,48 +448,16 @@ class Compiler(ExprCompiler):
         self.scope = root
         self.push_scope(self.f)
         self.loops = []
+        saved_tree, self.file_tree = self.file_tree, tree
         self.f.lines.append((0, f"def {fn}():", None, None))
         self.block_stmts(tree.stmts)
         self.emit("return None")
         self.module_defs.append(self.f)
         self.module_fn[name] = fn
         self.module_stack.pop()
+        self.file_tree = saved_tree
         self.f, self.scope, self.loops = saved
         return fn
-
-    def x_FuncLit(self, n: A.FuncLit) -> str:
-        self.nfunc += 1
-        name = f"_f{self.nfunc}"
-        self.fn_info[name] = (len(n.params), n.varargs)
-        outer_f, outer_loops = self.f, self.loops
-        f = FuncCtx(outer_f, outer_f.src, "func", ind=1)
-        self.f = f
-        self.loops = []
-        self.push_scope(f)
-        params = []
-        for p in n.params:
-            sym = self.define(p)
-            params.append(sym.py)
-        if n.varargs:
-            params[-1] = "*" + params[-1]
-            self.emit(f"{params[-1][1:]} = list({params[-1][1:]})")
-        self.block_stmts(n.body.stmts)
-        self.emit("return None")
-        self.pop_scope()
-        self.f, self.loops = outer_f, outer_loops
-        if f.box_params:
-            kw = ", ".join(f"{p}={p}" for p in sorted(f.box_params))
-            params.append(kw if n.varargs else "*, " + kw)
-        header = f"def {name}({', '.join(params)}):"
-        self.emit(header)
-        base = self.f.ind
-        if f.nonlocals:
-            self.f.lines.append(
-                (base + 1, "nonlocal " + ", ".join(sorted(f.nonlocals)), None, None)
-            )
-        for ind, text, s, pos in f.lines:
-            self.f.lines.append((ind + base, text, s, pos))
-        return name
 
 
 def compile_program(src: SourceFile, opts: CompileOptions) -> CompiledUnit:

@@ -48,7 +48,33 @@ def _below(t: str) -> str:
     return f"{t} < -1073741823 and {t} < {_MIN}"
 
 
+def _range_check(op: str, t: str, a_int: int | None, b_int: int | None) -> str:
+    """Condition under which ``t = a op b`` (ints) left int64; with a
+    literal operand only one direction can overflow."""
+    if op == "+" and (a_int is not None or b_int is not None):
+        c = a_int if a_int is not None else b_int
+        assert c is not None
+        return _above(t) if c >= 0 else _below(t)
+    if op == "-" and b_int is not None:
+        return _below(t) if b_int >= 0 else _above(t)
+    return _out_of_range(t)
+
+
 class ExprCompiler(CodegenBase):
+    # --- provided by the function compiler (int specialisation) ------------------
+
+    def int_binary_op(self, op: str, a: str, b: str) -> str | None:
+        raise NotImplementedError
+
+    def spec_arith(self, n: A.BinaryExpr) -> str | None:
+        raise NotImplementedError
+
+    def spec_call(self, n: A.CallExpr) -> str | None:
+        raise NotImplementedError
+
+    def spec_callee(self, n: A.CallExpr, args: list[str]) -> tuple[str, bool] | None:
+        raise NotImplementedError
+
     # --- expressions ----------------------------------------------------------------
 
     def expr(self, n: A.Node) -> str:
@@ -149,6 +175,10 @@ class ExprCompiler(CodegenBase):
         op = n.op
         if op in ("&&", "||"):
             return self.logical(n)
+        if self.f.spec is not None and op in ("+", "-", "*"):
+            r = self.spec_arith(n)
+            if r is not None:
+                return r
         if op in ("<", "<="):
             b = self.expr(n.rhs)
             if _may_change_vars(n.lhs) and b.isidentifier() and not b.startswith("_t"):
@@ -168,6 +198,15 @@ class ExprCompiler(CodegenBase):
     def binary_op(self, op: str, a: str, b: str, pos: int) -> str:
         if op not in ("==", "!="):
             self.count_alloc(pos)
+        if self.f.spec is not None and self.is_int(a) and self.is_int(b):
+            r = self.int_binary_op(op, a, b)
+            if r is None:  # / % << >> &^ of ints: the generic code, an int result
+                r = self._binary_op(op, a, b, pos)
+                self.f.int_atoms.add(r)
+            return r
+        return self._binary_op(op, a, b, pos)
+
+    def _binary_op(self, op: str, a: str, b: str, pos: int) -> str:
         t = self.tmp()
         a_int = _int_atom(a)
         b_int = _int_atom(b)
@@ -195,12 +234,8 @@ class ExprCompiler(CodegenBase):
             # Each range check first compares with a small ("compact") bound,
             # which CPython specialises; the int64 bound is only consulted
             # for large values.
-            elif op == "+" and (a_int is not None or b_int is not None):
-                c = a_int if a_int is not None else b_int
-                assert c is not None
-                check = _above(t) if c >= 0 else _below(t)
-            elif op == "-" and b_int is not None:
-                check = _below(t) if b_int >= 0 else _above(t)
+            elif a_int is not None or b_int is not None or op == "*":
+                check = _range_check(op, t, a_int, b_int)
             else:
                 check = _out_of_range(t)
                 if op == "+" and not self.opts.length_limits:
@@ -232,7 +267,7 @@ class ExprCompiler(CodegenBase):
             self.bool_atoms.add(t)
             return t
         if op in ("==", "!="):
-            self.emit(f"{t} = {_eq_expr(op, a, b)}")
+            self.emit(f"{t} = {_eq_expr(op, a, b, self.f.int_atoms)}")
             self.bool_atoms.add(t)
             return t
         if op == "%" and b_int is not None and b_int > 0:
@@ -280,9 +315,11 @@ class ExprCompiler(CodegenBase):
         self.f.ind -= 1
         self.emit("else:")
         self.f.ind += 1
-        v = self.expr(n.false)
-        self.emit(f"{t} = {v}")
+        v2 = self.expr(n.false)
+        self.emit(f"{t} = {v2}")
         self.f.ind -= 1
+        if self.is_int(v) and self.is_int(v2):
+            self.f.int_atoms.add(t)
         return t
 
     def x_IndexExpr(self, n: A.IndexExpr) -> str:
@@ -332,8 +369,15 @@ class ExprCompiler(CodegenBase):
 
     def x_CallExpr(self, n: A.CallExpr) -> str:
         fn = n.func
-        callee: str
-        if isinstance(fn, A.Ident):
+        callee: str = ""
+        spec = self.f.spec
+        if spec is not None:
+            r = self.spec_call(n)
+            if r is not None:
+                return r
+        if spec is not None and isinstance(fn, A.Ident) and self.resolve(fn.name) is spec.self_sym:
+            pass  # a call to itself: the callee is chosen once the arguments are known
+        elif isinstance(fn, A.Ident):
             sym = self.resolve(fn.name)
             if sym is None:
                 raise self.error(fn, f"unresolved reference '{fn.name}'")
@@ -349,6 +393,18 @@ class ExprCompiler(CodegenBase):
                 self.emit(f"{t0} = {a}")
                 a = t0
             args.append(a)
+        if not callee:
+            direct = self.spec_callee(n, args)
+            if direct is not None:
+                t = self.tmp()
+                self.emit(f"{t} = {direct[0]}({', '.join(args)})", n.pos)
+                if direct[1]:
+                    self.f.int_atoms.add(t)
+                return t
+            assert isinstance(fn, A.Ident)
+            sym = self.resolve(fn.name)
+            assert sym is not None
+            callee = self.read_sym(sym)
         if n.ellipsis and args:
             args[-1] = f"*_spread({args[-1]})"
         self.count_alloc(n.pos, "None" if callee.startswith("_b_") else callee)

@@ -149,6 +149,13 @@ def _frames(exc: BaseException) -> list[Frame]:
             lm = unit.line_map
             ln = tb.tb_lineno
             entry = lm[ln] if 0 <= ln < len(lm) else None
+            spans = unit.col_map.get(ln)
+            if entry is not None and spans is not None:
+                # several calls on this line: the failing one by its column
+                code = tb.tb_frame.f_code
+                col = next(itertools.islice(code.co_positions(), tb.tb_lasti // 2, None))[2]
+                if col is not None:
+                    entry = (entry[0], dict(spans).get(col, entry[1]))
             if entry is not None:
                 entries.append(entry)
         tb = tb.tb_next
