@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engines.api.context import RunContext
@@ -38,6 +39,7 @@ from engines.api.state import StateService
 from engines.api.telemetry_services import TraceService
 from engines.api.workflow_branches import first_failure
 from engines.api.workflow_resume import resume_from
+from engines.api.workflow_spell import run_spell_step
 from engines.errors import ApiError, LimitExceeded
 
 KINDS = ("sequential", "parallel", "conditional", "loop")
@@ -53,8 +55,8 @@ _CONFIG_KEYS = {
                        "max_iterations"},
 }  # fmt: skip
 _STEP_KEYS = {
-    "name", "fn", "agent", "tool", "workflow", "arguments", "input", "output", "on_error",
-    "compensate", "description",
+    "name", "fn", "agent", "tool", "workflow", "spell", "arguments", "params", "input",
+    "output", "on_error", "compensate", "description",
 }  # fmt: skip
 _OPS = ("==", "~=", "!=", ">", ">=", "<", "<=", "exists", "not_exists", "contains", "in")
 
@@ -306,10 +308,13 @@ class WorkflowService:
         unknown = set(spec) - _STEP_KEYS
         if unknown:
             raise ApiError(f"workflow {where}: unknown step settings: {', '.join(sorted(unknown))}")
-        targets = [k for k in ("fn", "agent", "tool", "workflow") if spec.get(k) is not None]
+        targets = [
+            k for k in ("fn", "agent", "tool", "workflow", "spell") if spec.get(k) is not None
+        ]
         if len(targets) != 1:
             raise ApiError(
-                f"workflow {where}: a step table needs exactly one of fn, agent, tool, workflow"
+                f"workflow {where}: a step table needs exactly one of fn, agent, tool, "
+                "workflow, spell"
             )
         kind = targets[0]
         target = spec[kind]
@@ -317,15 +322,19 @@ class WorkflowService:
             raise ApiError(f"workflow {where}: fn must be a function")
         if kind != "fn" and not isinstance(target, str):
             raise ApiError(f"workflow {where}: {kind} must be a name")
-        name = spec.get("name") or (target if kind != "fn" else default_name)
+        if kind == "spell":
+            target = str(target)
+            default_name = Path(target).stem or default_name
+        name = spec.get("name") or (target if kind not in ("fn", "spell") else default_name)
         if not isinstance(name, str) or "/" in name:
             raise ApiError(f"workflow {where}: a step's name is a string without '/'")
         compensate = spec.get("compensate")
         if compensate is not None and not callable(compensate):
             raise ApiError(f"workflow {where}: compensate must be a function")
-        arguments = spec.get("arguments")
+        arguments = spec.get("arguments", spec.get("params"))
         if arguments is not None and not (isinstance(arguments, dict) or callable(arguments)):
             raise ApiError(f"workflow {where}: arguments must be a table or a function")
+
         return Step(
             name=name,
             kind="function" if kind == "fn" else kind,
@@ -545,7 +554,7 @@ class WorkflowService:
         node = f"{path}/{step.name}"
         # The debugger's stop before the step (docs/debugging.md): it may skip the step, edit
         # the state it receives, or ask to stop after it (`stop_after`), where it may re-run it.
-        stop = {"step": node, "name": step.name, "kind": step.kind, "state": state}
+        stop: dict[str, Any] = {"step": node, "name": step.name, "kind": step.kind, "state": state}
         ctx.semantic_stop("step", step.name, f"before step {step.name}", stop)
         if stop.get("skip"):
             self._skipped(step, wf, path, "skipped from the debugger")
@@ -572,7 +581,7 @@ class WorkflowService:
             new_state, recovered = self._perform(step, wf, state, run, node, depth, record)
             if not stop.get("stop_after"):
                 break
-            done = {
+            done: dict[str, Any] = {
                 "step": node,
                 "name": step.name,
                 "kind": step.kind,
@@ -700,6 +709,20 @@ class WorkflowService:
             arguments = _resolve(arguments or {}, state)
             result = self._tools().call(step.target, arguments)
             return {**state, step.output or step.name: result}
+        if step.kind == "spell":
+            params = step.arguments
+            if callable(params):
+                params = params(copy_data(state))
+            updates = run_spell_step(
+                self._ctx,
+                self._trace,
+                getattr(self._state, "_store", None),
+                step.target,
+                copy_data(state),
+                _resolve(params or {}, state),
+                node,
+            )
+            return _merge(state, updates, node)
         # agent
         message: Any = state if step.input is None else _lookup(state, step.input)
         answer = self._agent().run(step.target, message)

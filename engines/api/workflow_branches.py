@@ -134,5 +134,5 @@ def first_failure(outcomes: list[Outcome | None]) -> BaseException | None:
     errors = [o[1] for o in outcomes if o is not None and not o[0]]
     for error in errors:
         if isinstance(error, LimitExceeded | BranchInterrupted) or not isinstance(error, Exception):
-            return error  # type: ignore[no-any-return]
+            return error
     return errors[0] if errors else None

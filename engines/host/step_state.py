@@ -37,7 +37,7 @@ class StepState:
         }
 
     def _node(self, path: tuple[Any, ...]) -> Any:
-        node = self._payload.get("state")
+        node: Any = self._payload.get("state")
         for key in path:
             node = node[key]
         return node

@@ -112,10 +112,10 @@ class LuaBranches:
         if item is _WAKE:
             return
         if isinstance(item, tuple):  # ("resume", job, outcome): a deferred call finished
-            _, job, outcome = item
-            self._step(job, *self._engine.lua_outcome(outcome, job.deferred))
+            _, waiting, outcome = item
+            self._step(waiting, *self._engine.lua_outcome(outcome, waiting.deferred))
             return
-        job: _Job = item
+        job = item
         if job.python:
             try:
                 job.inbox.put(("reply", True, job.context.run(job.fn, *job.args)))
