@@ -45,3 +45,55 @@ def test_workflow_overhead_per_step(tmp_path: Path) -> None:
         f"\nworkflow overhead per step (sequential, {N} steps, no debugger): {per_step:.3f} ms "
         f"(target ≤ 1 ms); loop iteration with its step: {per_loop:.3f} ms"
     )
+
+
+PARALLEL = """
+local function ask(key)
+  return {name = key, fn = function(s) return {[key] = llm.complete("question " .. key)} end}
+end
+local p = workflow.parallel{name = "p", steps = {ask("a"), ask("b")}}
+workflow.run(p, {})
+"""
+
+
+def test_parallel_branches_waiting_one_second_each(tmp_path: Path, monkeypatch) -> None:
+    """Two Lua branches, each waiting 1 s on a real (local, scripted) OpenAI-compatible
+    server: the parallel workflow's span lasts about 1 s, not 2."""
+    from tests.support.openai_server import OpenAICompatibleServer, Reply
+
+    server = OpenAICompatibleServer().start()
+    server.default = Reply(text="answer", delay=1.0)
+    monkeypatch.setenv("LLMSPELL_PROVIDER_TEST_BASE_URL", server.base_url)
+    monkeypatch.setenv("LLMSPELL_PROVIDER_TEST_API_KEY", "sk-test")
+    monkeypatch.setenv("LLMSPELL_MODEL", "test/test-model")
+    try:
+        # The first run imports the LLM client (litellm, seconds): a warm-up, not counted.
+        spell_runner(tmp_path / "warm-up", "main.lua")(PARALLEL, timeout=120)
+        for engine, entry, source in (
+            ("lua", "main.lua", PARALLEL),
+            ("tengo", "main.tengo", _TENGO_PARALLEL),
+        ):
+            run = spell_runner(tmp_path / engine, entry)(source, timeout=60)
+            assert run.error is None, run.error
+            span = next(
+                r.data
+                for r in run.sink.of_kind("span.end")
+                if r.data["name"] == "invoke_workflow p"
+            )
+            print(
+                f"\n{engine}: parallel workflow, 2 branches each waiting 1 s on the model: "
+                f"{span['duration']:.3f} s"
+            )
+    finally:
+        server.stop()
+
+
+_TENGO_PARALLEL = """
+workflow := import("workflow")
+llm := import("llm")
+p := workflow.parallel({name: "p", steps: [
+  {name: "a", fn: func(s) { return {a: llm.complete("question a")} }},
+  {name: "b", fn: func(s) { return {b: llm.complete("question b")} }}
+]})
+workflow.run(p, {})
+"""
