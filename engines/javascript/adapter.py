@@ -35,12 +35,15 @@ import secrets
 import threading
 from collections.abc import Callable
 from importlib import resources
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from engines.api.services import Services
 from engines.errors import ApiError, LimitExceeded, SpellError, memory_limit_exceeded
 from engines.javascript import sandbox
 from engines.javascript.convert import Converter
+
+if TYPE_CHECKING:
+    from engines.javascript.debug import JsDebugSupport
 
 _PRELUDE_NAME = "[prelude]"
 _PRELUDE = resources.files("engines.javascript").joinpath("prelude.js").read_text(encoding="utf-8")
@@ -94,7 +97,8 @@ class JavaScriptEngine:
         from py_mini_racer import mini_racer
 
         self.services = services
-        self.debugger = debugger  # breakpoints for JavaScript need source instrumentation
+        self.debugger = debugger
+        self.debug: JsDebugSupport | None = None
         self.ctx = services.ctx
         self.spell_dir = self.ctx.spell.dir
         self.limit_error: LimitExceeded | None = None
@@ -137,6 +141,7 @@ class JavaScriptEngine:
             "size": sandbox.BUFFER_SIZE,
             "remove": list(sandbox.REMOVED_GLOBALS),
             "api": _api_names(self._api),
+            "debug": debugger is not None,
         }
         prelude: Any = self._racer.eval(f"{_PRELUDE}\n//# sourceURL={_PRELUDE_NAME}")
         buffer = prelude(notify, json.dumps(setup))
@@ -144,6 +149,14 @@ class JavaScriptEngine:
         self._header = memory[:16].cast("i")
         self._data = memory[16:]
         self._capacity = len(self._data) // 2
+        if debugger is not None:
+            # Imported here: a run without a debugger never loads the instrumenter.
+            from engines.javascript.debug import JsDebugSupport
+
+            self.debug = JsDebugSupport(self, debugger)
+            debugger.attach(self.debug)
+            self.ctx.semantic_stop = self.debug.semantic_stop
+            self.ctx.exception_stop = self.debug.exception_stop
 
     def _make_notify(self) -> Any:
         """The JavaScript function the spell's side calls once it has written a message.
@@ -261,6 +274,8 @@ class JavaScriptEngine:
     def _check_limits(self) -> None:
         if self._racer.was_hard_memory_limit_reached():
             raise memory_limit_exceeded(self.ctx.limits.memory)
+        if self.debug is not None and not self.debug.poll() and not self.ctx.cancelled.is_set():
+            return  # answering the debugger while stopped: not the spell's time
         self.ctx.check_deadline()
 
     def _receive(self, stop: concurrent.futures.Future[Any] | None = None) -> str:
@@ -335,6 +350,9 @@ class JavaScriptEngine:
                     self._send(["err", "the Python function is no longer available"])
                     return
                 self._answer(target, message[2])
+            elif kind == "dbg" and self.debug is not None:
+                self.debug.on_message(message)
+                self._reply_ok(None)
             elif kind == "done":
                 self._outcome = ("done",)
                 self._reply_ok(None)
@@ -432,6 +450,8 @@ class JavaScriptEngine:
         self._chunkname = chunkname
         if source.startswith("#!"):
             source = "//" + source[2:]  # a shebang line: the line count stays
+        if self.debug is not None:
+            source = self.debug.instrument(source, chunkname)
         wrapped = f"{_WRAPPER_HEAD}{source}\n}})\n//# sourceURL={chunkname}\n"
         self._outcome = None
         self._run_js(wrapped, until_outcome=True)

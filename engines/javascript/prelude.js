@@ -240,12 +240,16 @@
     }
   }
 
+  // Set when a debugger is attached (engines/javascript/debug.js): it answers the host's
+  // questions while the spell is stopped, and sees callbacks start and end.
+  let debug = null;
+
   // Runs a function the host asked for and gives back the message that answers it.
   function runCallback(id, args) {
     const fn = apply(mapGet, functions, [id]);
     try {
       if (typeof fn !== "function") throw new ErrorCtor("the function is no longer available");
-      const result = apply(fn, undefined, args);
+      const result = debug === null ? apply(fn, undefined, args) : debug.callback(fn, args);
       if (isThenable(result)) {
         apply(promiseThen, result, [undefined, () => {}]);
         return [
@@ -274,6 +278,10 @@
       }
       if (kind === "call") {
         answer = exchange(runCallback(answer[1], answer[2]));
+        continue;
+      }
+      if (kind === "dbg" && debug !== null) {
+        answer = exchange(debug.query(answer));
         continue;
       }
       if (kind === "rethrow") {
@@ -407,6 +415,17 @@
       return stringify(answer);
     },
   });
+
+  if (setup.debug) {
+    defineProperty(global, "__llmspell_debug", {
+      configurable: true,
+      value(install) {
+        delete global.__llmspell_debug;
+        debug = install({ request });
+        return debug.buffer;
+      },
+    });
+  }
 
   return buffer;
 });

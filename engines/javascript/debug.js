@@ -1,0 +1,344 @@
+// The JavaScript side of the debugger: the hooks an instrumented spell calls
+// (engines/javascript/instrument.py), the shadow call stack, and the answers to the host's
+// questions while the spell is stopped (engines/javascript/debug.py).
+//
+// Runs once, right after the prelude, only when a debugger is attached. The prelude hands it
+// `request` (a message to the host, answered synchronously); it returns `query` (the prelude
+// calls it for each question the host asks while a request is pending), `callback` (the
+// prelude runs every function the host calls back through it) and a SharedArrayBuffer that
+// the host writes directly: control words and one byte per source line (a breakpoint there).
+__llmspell_debug(function (bridge) {
+  "use strict";
+  const { request } = bridge;
+  const global = globalThis;
+  const { load, exchange } = Atomics;
+  const { defineProperty, keys, getPrototypeOf } = Object;
+  const { isArray } = Array;
+  const { stringify } = JSON;
+  const apply = Reflect.apply;
+  const indirectEval = eval;
+  const ErrorCtor = Error;
+  const MapCtor = Map;
+  const SetCtor = Set;
+  const mapEntries = Map.prototype.entries;
+  const setValues = Set.prototype.values;
+
+  const MAX_LINES = 1 << 16;
+  const buffer = new SharedArrayBuffer(32 + MAX_LINES);
+  // ctl[0]: attention (the host wants a word: pause, new breakpoints), set by the host;
+  // ctl[1]: step mode (0 none, 1 every line, 2 over: depth <= ctl[2], 3 out: depth < ctl[2]).
+  const ctl = new Int32Array(buffer, 0, 8);
+  const lines = new Uint8Array(buffer, 32, MAX_LINES);
+
+  const stack = []; // frames {name, code, ev, t}: innermost last
+  const boundaries = []; // stack heights where the host called back into the spell
+  let busy = false; // a stop is being served: hooks stay quiet
+  let topEval = null; // the exact evaluator of the statement stopped at
+  let lastThrown; // the error already judged (caught, or stopped at) while it unwinds
+  let handles = [null]; // values expanded lazily, while stopped
+
+  // -- hooks the instrumented spell calls ---------------------------------------------------
+
+  function enter(name) {
+    const frame = { name, code: 0, ev: undefined, t: 0 };
+    stack[stack.length] = frame;
+    return frame;
+  }
+
+  function leave(frame) {
+    const top = stack.length - 1;
+    if (stack[top] === frame) {
+      stack.length = top;
+      return;
+    }
+    const index = stack.lastIndexOf(frame);
+    if (index >= 0) stack.splice(index, 1);
+  }
+
+  // Before a statement: true when the host must hear of it. CODE is line * 64 + the hook's
+  // rank on its line; a later hook of the line just seen in this frame is not a new line.
+  function hook(frame, code, ev) {
+    const previous = frame.code;
+    frame.code = code;
+    frame.ev = ev;
+    if (busy) return false;
+    if ((previous ^ code) < 64 && code > previous) return false;
+    if (load(ctl, 0) !== 0) return true;
+    if (lines[code >> 6] === 1) return true;
+    const mode = ctl[1];
+    if (mode === 0) return false;
+    if (mode === 1) return true;
+    return mode === 2 ? stack.length <= ctl[2] : stack.length < ctl[2];
+  }
+
+  function stop(frame, ev) {
+    const attention = exchange(ctl, 0, 0);
+    busy = true;
+    handles = [null];
+    topEval = ev;
+    try {
+      request(["dbg", "line", frame.code >> 6, stack.length, attention]);
+    } finally {
+      busy = false;
+      topEval = null;
+    }
+  }
+
+  function suspend(frame, value) {
+    leave(frame);
+    return value;
+  }
+
+  function resume(frame, value) {
+    stack[stack.length] = frame;
+    return value;
+  }
+
+  function caught() {
+    lastThrown = undefined;
+  }
+
+  // An error leaves a frame: stop where it was thrown if nothing in the spell catches it.
+  function thrown(frame, error) {
+    if (busy || error === lastThrown) return;
+    lastThrown = error;
+    if (stack.lastIndexOf(frame) < 0) stack[stack.length] = frame; // a rejected await
+    const floor = boundaries.length ? boundaries[boundaries.length - 1] : 0;
+    for (let i = stack.length - 1; i >= floor; i--) if (stack[i].t > 0) return;
+    if (floor > 0) {
+      // A callback: the host decides, and may throw it again in the caller.
+      lastThrown = undefined;
+      return;
+    }
+    busy = true;
+    handles = [null];
+    try {
+      const [name, message] = describe(error);
+      request(["dbg", "exception", frame.code >> 6, stack.length, name, message]);
+    } finally {
+      busy = false;
+    }
+  }
+
+  function describe(error) {
+    try {
+      if (error instanceof ErrorCtor) return ["" + error.name, "" + error.message];
+      return ["", render(error)[0]];
+    } catch (_) {
+      return ["", "(error object is not a string)"];
+    }
+  }
+
+  for (const [name, fn] of [
+    ["__dbg_n", enter],
+    ["__dbg_o", leave],
+    ["__dbg_h", hook],
+    ["__dbg_b", stop],
+    ["__dbg_s", suspend],
+    ["__dbg_r", resume],
+    ["__dbg_t", thrown],
+    ["__dbg_c", caught],
+  ]) {
+    defineProperty(global, name, { value: fn, writable: false, configurable: false });
+  }
+
+  function callback(fn, args) {
+    boundaries[boundaries.length] = stack.length;
+    try {
+      return apply(fn, undefined, args);
+    } finally {
+      boundaries.length -= 1;
+    }
+  }
+
+  // -- values -------------------------------------------------------------------------------
+
+  function quote(text) {
+    return stringify(text);
+  }
+
+  function preview(value) {
+    if (typeof value === "string") return quote(value.length > 40 ? value.slice(0, 40) + "…" : value);
+    if (typeof value === "function") return "ƒ";
+    if (value !== null && typeof value === "object") return isArray(value) ? "[…]" : "{…}";
+    return render(value)[0];
+  }
+
+  function className(value) {
+    try {
+      const proto = getPrototypeOf(value);
+      if (proto === null) return "Object";
+      const ctor = proto.constructor;
+      return typeof ctor === "function" && ctor.name ? ctor.name : "Object";
+    } catch (_) {
+      return "Object";
+    }
+  }
+
+  // [text, type, reference]: how a value shows in the variables pane.
+  function render(value) {
+    switch (typeof value) {
+      case "undefined":
+        return ["undefined", "undefined", 0];
+      case "string":
+        return [quote(value), "string", 0];
+      case "number":
+      case "boolean":
+        return ["" + value, typeof value, 0];
+      case "bigint":
+        return [value + "n", "bigint", 0];
+      case "symbol":
+        return [value.toString(), "symbol", 0];
+      case "function":
+        return ["ƒ " + (value.name || "anonymous") + "()", "function", 0];
+    }
+    if (value === null) return ["null", "null", 0];
+    const ref = handles.length;
+    handles[ref] = value;
+    if (isArray(value)) {
+      const items = [];
+      for (let i = 0; i < value.length && i < 10; i++) items[i] = preview(value[i]);
+      if (value.length > 10) items[10] = "…";
+      return ["(" + value.length + ") [" + items.join(", ") + "]", "array", ref];
+    }
+    if (value instanceof ErrorCtor) {
+      let text;
+      try {
+        text = "" + value.name + ": " + value.message;
+      } catch (_) {
+        text = "Error";
+      }
+      return [text, "error", ref];
+    }
+    if (value instanceof MapCtor) return ["Map(" + value.size + ")", "map", ref];
+    if (value instanceof SetCtor) return ["Set(" + value.size + ")", "set", ref];
+    const name = className(value);
+    const parts = [];
+    let names = [];
+    try {
+      names = keys(value);
+    } catch (_) {
+      names = [];
+    }
+    for (let i = 0; i < names.length && i < 5; i++) {
+      let shown;
+      try {
+        shown = preview(value[names[i]]);
+      } catch (_) {
+        shown = "?";
+      }
+      parts[i] = names[i] + ": " + shown;
+    }
+    if (names.length > 5) parts[5] = "…";
+    const body = "{" + parts.join(", ") + "}";
+    return [name === "Object" ? body : name + " " + body, "object", ref];
+  }
+
+  function entry(name, get) {
+    try {
+      return [name, ...render(get())];
+    } catch (error) {
+      if (error instanceof ReferenceError) return [name, "<uninitialized>", "", 0];
+      return [name, "<error: " + describe(error)[1] + ">", "", 0];
+    }
+  }
+
+  function children(value) {
+    const found = [];
+    if (value instanceof MapCtor) {
+      for (const [key, item] of apply(mapEntries, value, [])) {
+        found[found.length] = entry(typeof key === "string" ? key : render(key)[0], () => item);
+      }
+      return found;
+    }
+    if (value instanceof SetCtor) {
+      let i = 0;
+      for (const item of apply(setValues, value, [])) found[found.length] = entry("" + i++, () => item);
+      return found;
+    }
+    if (value instanceof ErrorCtor) {
+      found[found.length] = entry("message", () => value.message);
+      found[found.length] = entry("stack", () => value.stack);
+    }
+    for (const key of keys(value)) found[found.length] = entry(key, () => value[key]);
+    return found;
+  }
+
+  // -- questions from the host, while stopped ----------------------------------------------
+
+  function frameAt(index) {
+    const frame = stack[stack.length - index];
+    if (frame === undefined) throw new ErrorCtor("no frame " + index);
+    return frame;
+  }
+
+  function evaluator(index) {
+    if (index <= 1 && topEval !== null) return topEval;
+    const frame = stack.length ? frameAt(index < 1 ? 1 : index) : undefined;
+    return frame !== undefined && frame.ev !== undefined ? frame.ev : indirectEval;
+  }
+
+  const questions = {
+    stack() {
+      const frames = [];
+      for (let i = stack.length - 1; i >= 0; i--) {
+        frames[frames.length] = [stack[i].name, stack[i].code];
+      }
+      return frames;
+    },
+    depth() {
+      return stack.length;
+    },
+    release() {
+      handles = [null];
+      return null;
+    },
+    vars(index, names) {
+      const ev = evaluator(index);
+      return names.map((name) => entry(name, () => ev(name)));
+    },
+    globals() {
+      return keys(global).map((name) => entry(name, () => global[name]));
+    },
+    children(ref) {
+      const value = handles[ref];
+      if (value === null || value === undefined) throw new ErrorCtor("that value is gone");
+      return children(value);
+    },
+    eval(index, expression) {
+      const value = evaluator(index)(expression);
+      return [...render(value), !!value];
+    },
+    set(index, name, expression) {
+      const value = evaluator(index)(name + " = (" + expression + "\n)");
+      return render(value);
+    },
+    setGlobal(name, expression) {
+      global[name] = evaluator(1)("(" + expression + "\n)");
+      return render(global[name]);
+    },
+    setChild(ref, key, expression) {
+      const target = handles[ref];
+      if (target === null || target === undefined) throw new ErrorCtor("that value is gone");
+      const value = evaluator(1)("(" + expression + "\n)");
+      if (target instanceof MapCtor) target.set(key, value);
+      else target[key] = value;
+      return render(value);
+    },
+  };
+
+  function query(message) {
+    const wasBusy = busy;
+    busy = true;
+    try {
+      return ["dres", apply(questions[message[1]], null, message.slice(2))];
+    } catch (error) {
+      const [name, text] = describe(error);
+      return ["dres", null, name && name !== "Error" ? name + ": " + text : text];
+    } finally {
+      busy = wasBusy;
+    }
+  }
+
+  return { query, callback, buffer };
+});

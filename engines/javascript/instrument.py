@@ -1,0 +1,519 @@
+"""Rewrites a JavaScript spell for the debugger: hooks before statements, a shadow call stack.
+
+V8's inspector is out of reach through mini-racer, so a debugged spell runs an instrumented
+copy of its source. The copy is made from tree-sitter's syntax tree (never from the text:
+strings, template literals, regular expressions and comments are left as they are) and only
+*inserts* text on existing lines, so every line keeps its number and V8's own line numbers
+(errors, stack traces) stay exact. What is inserted, all calls into engines/javascript/debug.js:
+
+- before each statement (and in each loop test, and at the start of a for-in/of body) a
+  hook `__dbg_h(__dbg_f, CODE, __dbg_e) && __dbg_b(__dbg_f, (__e) => eval(__e))`, where
+  CODE is `line * 64 + k`, k the hook's rank on its line. The hook's fast path filters in
+  JavaScript; only when it returns true is a closure made whose *direct* eval sees the
+  frame's locals (evaluate, variables, setVariable);
+- in each function: `const __dbg_f = __dbg_n(NAME)` and the body, led by
+  `const __dbg_e = (__e) => eval(__e)`, inside `try {...} catch (x) { __dbg_t(__dbg_f, x); throw x } finally { __dbg_o(__dbg_f) }`:
+  the frame on the shadow stack, an evaluator for when it is not the innermost frame, and
+  uncaught errors seen where they are thrown. Blocks that declare names get their own
+  `__dbg_e`. Expression-bodied arrows become block bodies (on the same lines);
+- `await X` / `yield X` become `__dbg_r(__dbg_f, await __dbg_s(__dbg_f, X))`: a suspended
+  frame leaves the stack and comes back when resumed;
+- a `try` with a `catch` counts itself on its frame (`__dbg_f.t`), so a throw knows whether
+  the spell will catch it.
+
+For each hook the names in scope are recorded (`Instrumented.sites`), from the declarations of
+the enclosing blocks and functions, for the debugger's Locals and Closure scopes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import tree_sitter_javascript
+from tree_sitter import Language, Node, Parser
+
+_LANGUAGE = Language(tree_sitter_javascript.language())
+FUNCTIONS = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "generator_function_declaration",
+        "generator_function",
+        "arrow_function",
+        "method_definition",
+    }
+)
+_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+# Statements that are not hooked: nothing runs there (hoisted, empty) or they only group.
+_UNHOOKED = _DECLARATIONS | {"empty_statement", "statement_block"}
+_LOOP_BODIES = {
+    "for_statement",
+    "for_in_statement",
+    "while_statement",
+    "do_statement",
+    "with_statement",
+}
+_EVAL = "(__e) => eval(__e)"
+_HOOK = "__dbg_h(__dbg_f, {code}, __dbg_e) && __dbg_b(__dbg_f, " + _EVAL + ")"
+_MAX_RANK = 63
+_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+
+
+@dataclass
+class Site:
+    line: int
+    offset: int
+    locals: tuple[str, ...]
+    closure: tuple[str, ...]
+    code: int = 0
+
+
+@dataclass
+class Instrumented:
+    source: str
+    # CODE -> the names in scope there: (locals of the function, names of enclosing ones).
+    sites: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    lines: int = 0
+
+
+@dataclass
+class _Scope:
+    names: list[str]
+    function: bool
+    parent: _Scope | None
+
+
+def instrument(source: str, chunkname: str = "main.js") -> Instrumented | None:
+    """The debuggable copy of `source`, or None when it does not parse (V8 then reports the
+    syntax error itself, on the original text)."""
+    data = source.encode("utf-8")
+    tree = Parser(_LANGUAGE).parse(data)
+    if tree.root_node.has_error:
+        return None
+    return _Rewriter(data, chunkname).run(tree.root_node)
+
+
+class _Rewriter:
+    def __init__(self, data: bytes, chunkname: str) -> None:
+        self.data = data
+        self.chunkname = chunkname
+        self.inserts: list[tuple[int, int, int, str]] = []  # offset, phase, seq, text
+        self.sites: list[Site] = []
+        self.scope: _Scope | None = None
+
+    # -- output ------------------------------------------------------------------------------
+
+    def open(self, offset: int, text: str) -> None:
+        """Text that starts a construct: outer constructs first at one offset."""
+        self.inserts.append((offset, 1, len(self.inserts), text))
+
+    def close(self, offset: int, text: str) -> None:
+        """Text that ends a construct: added after its children, so inner ones come first."""
+        self.inserts.append((offset, 0, len(self.inserts), text))
+
+    def hook(self, offset: int, line: int) -> str:
+        """A hook's expression; its CODE is filled in once every site of the line is known."""
+        locals_: list[str] = []
+        closure: list[str] = []
+        scope, target = self.scope, locals_
+        while scope is not None:
+            for name in scope.names:
+                if name not in locals_ and name not in closure:
+                    target.append(name)
+            if scope.function:
+                target = closure
+            scope = scope.parent
+        self.sites.append(Site(line, offset, tuple(locals_), tuple(closure)))
+        return _HOOK.replace("{code}", f"\x00{len(self.sites) - 1}\x00")  # see finish()
+
+    def run(self, root: Node) -> Instrumented:
+        body = list(_named(root))
+        start = _after_directives(body)
+        offset = body[start - 1].end_byte if start else 0
+        self.scope = _Scope(_function_names(root), True, None)
+        self.open(offset, _prologue("main chunk"))
+        for statement in body[start:]:
+            self.statement(statement)
+        suffix = "\n" + _epilogue() + "\n"
+        return self.finish(suffix)
+
+    def finish(self, suffix: str) -> Instrumented:
+        by_line: dict[int, list[Site]] = {}
+        for site in self.sites:
+            by_line.setdefault(site.line, []).append(site)
+        result = Instrumented("", lines=self.data.count(b"\n") + 1)
+        for line, sites in by_line.items():
+            for rank, site in enumerate(sorted(sites, key=lambda s: s.offset)):
+                site.code = line * 64 + min(rank, _MAX_RANK)
+                result.sites.setdefault(site.code, (site.locals, site.closure))
+        parts: list[bytes] = []
+        last = 0
+        for offset, _phase, _seq, text in sorted(self.inserts):
+            parts.append(self.data[last:offset])
+            code = _PLACEHOLDER.sub(lambda m: str(self.sites[int(m.group(1))].code), text)
+            parts.append(code.encode("utf-8"))
+            last = offset
+        parts.append(self.data[last:])
+        result.source = b"".join(parts).decode("utf-8") + suffix
+        return result
+
+    # -- statements --------------------------------------------------------------------------
+
+    def statement(self, node: Node, hooked: bool = True) -> None:
+        kind = node.type
+        if hooked and kind not in _UNHOOKED:
+            self.open(node.start_byte, self.hook(node.start_byte, _line(node)) + "; ")
+        if kind == "statement_block":
+            self.block(node)
+        elif kind == "if_statement":
+            self.expressions(node.child_by_field_name("condition"))
+            self.body(_field(node, "consequence"))
+            alternative = node.child_by_field_name("alternative")
+            if alternative is not None:
+                self.body(next(iter(_named(alternative))))
+        elif kind in ("for_statement", "while_statement", "do_statement"):
+            self.loop(node)
+        elif kind == "for_in_statement":
+            self.for_in(node)
+        elif kind == "try_statement":
+            self.try_statement(node)
+        elif kind == "switch_statement":
+            self.expressions(node.child_by_field_name("value"))
+            for case in _named(node.child_by_field_name("body")):
+                for part in _named(case):
+                    if part == case.child_by_field_name("value"):
+                        self.expressions(part)
+                    else:
+                        self.statement(part)
+        elif kind == "labeled_statement":
+            # The hook went before the label: `label: hook; loop` would detach the label.
+            self.statement(_field(node, "body"), hooked=False)
+        elif kind == "with_statement":
+            self.expressions(node.child_by_field_name("object"))
+            self.body(_field(node, "body"))
+        else:
+            self.expressions(node)
+
+    def block(self, node: Node, names: list[str] | None = None, prefix: str = "") -> None:
+        """A `{ ... }` block: its own scope when it declares names (or is given some)."""
+        declared = list(names or []) + _lexical_names(node)
+        inside = node.start_byte + 1
+        if declared or prefix:
+            # The block's evaluator first: a hook in `prefix` already refers to it.
+            self.open(inside, ("const __dbg_e = " + _EVAL + "; " if declared else "") + prefix)
+        outer = self.scope
+        if declared:
+            self.scope = _Scope(declared, False, outer)
+        for statement in _named(node):
+            self.statement(statement)
+        self.scope = outer
+
+    def body(self, node: Node, names: list[str] | None = None, head: str = "") -> None:
+        """The body of an if/else/loop: a block as is, a single statement wrapped in one."""
+        if node.type == "statement_block":
+            self.block(node, names, head)
+            return
+        declared = list(names or [])
+        opening = "{ " + ("const __dbg_e = " + _EVAL + "; " if declared else "") + head
+        self.open(node.start_byte, opening)
+        outer = self.scope
+        if declared:
+            self.scope = _Scope(declared, False, outer)
+        self.statement(node)
+        self.scope = outer
+        self.close(node.end_byte, " }")
+
+    def loop(self, node: Node) -> None:
+        kind = node.type
+        names: list[str] = []
+        if kind == "for_statement":
+            init = node.child_by_field_name("initializer")
+            if init is not None and init.type == "lexical_declaration":
+                names = _declared(init)
+            outer = self.scope
+            if names:
+                self.scope = _Scope(names, False, outer)
+            if init is not None:
+                self.expressions(init)
+            self.test(node.child_by_field_name("condition"), _line(node))
+            self.expressions(node.child_by_field_name("increment"))
+            self.body(_field(node, "body"), names)
+            self.scope = outer
+            return
+        if kind == "while_statement":
+            self.test(_inner(node.child_by_field_name("condition")), _line(node))
+            self.body(_field(node, "body"))
+            return
+        self.body(_field(node, "body"))
+        condition = _field(node, "condition")
+        self.test(_inner(condition), _line(condition))
+
+    def test(self, node: Node | None, line: int) -> None:
+        """A hook evaluated before each loop test (the loop's line is seen per iteration)."""
+        if node is None:
+            return
+        if node.type == "empty_statement":  # for (;;): the hook is the test
+            self.open(node.start_byte, self.hook(node.start_byte, line))
+            return
+        self.open(node.start_byte, "(" + self.hook(node.start_byte, line) + "), ")
+        self.expressions(node)
+
+    def for_in(self, node: Node) -> None:
+        left = node.child_by_field_name("left")
+        kind = node.child_by_field_name("kind")
+        names = _pattern_names(left) if kind is not None and left is not None else []
+        if kind is not None and kind.type == "var":
+            names = []  # hoisted to the function, already in its scope
+        self.expressions(node.child_by_field_name("right"))
+        outer = self.scope
+        if names:
+            self.scope = _Scope(names, False, outer)
+        if left is not None:
+            self.expressions(left)
+        body = _field(node, "body")
+        # Each iteration shows the loop's line, with the new value of the loop variable.
+        start = body.start_byte + 1 if body.type == "statement_block" else body.start_byte
+        head = self.hook(start, _line(node)) + "; "
+        self.body(body, names, head)
+        self.scope = outer
+
+    def try_statement(self, node: Node) -> None:
+        body = _field(node, "body")
+        handler = node.child_by_field_name("handler")
+        finalizer = node.child_by_field_name("finalizer")
+        if handler is not None:
+            # Counted while its block runs: a throw in it is caught by the spell.
+            self.open(body.start_byte + 1, "__dbg_f.t++; try { ")
+        self.block(body)
+        if handler is not None:
+            self.close(body.end_byte - 1, " } finally { __dbg_f.t-- } ")
+            parameter = handler.child_by_field_name("parameter")
+            names = _pattern_names(parameter) if parameter is not None else []
+            if parameter is not None:
+                self.expressions(parameter)
+            self.block(_field(handler, "body"), names, "__dbg_c(); ")
+        if finalizer is not None:
+            self.block(_field(finalizer, "body"))
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def expressions(self, node: Node | None) -> None:
+        """Walks an expression (or a declaration) for functions, awaits and yields."""
+        if node is None:
+            return
+        kind = node.type
+        if kind in FUNCTIONS:
+            self.function(node)
+            return
+        if kind in ("await_expression", "yield_expression"):
+            self.suspension(node)
+            return
+        if kind == "class_static_block":
+            self.block(_field(node, "body"))
+            return
+        for child in _named(node):
+            self.expressions(child)
+
+    def suspension(self, node: Node) -> None:
+        argument = next(iter(_named(node)), None)
+        self.open(node.start_byte, "__dbg_r(__dbg_f, ")
+        if argument is None:  # a bare `yield`
+            self.close(node.end_byte, " __dbg_s(__dbg_f, undefined))")
+            return
+        self.open(argument.start_byte, "__dbg_s(__dbg_f, ")
+        self.expressions(argument)
+        self.close(argument.end_byte, ")")
+        self.close(node.end_byte, ")")
+
+    def function(self, node: Node) -> None:
+        parameters = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+        body = node.child_by_field_name("body")
+        names = _pattern_names(parameters) if parameters is not None else []
+        if body is None:
+            return
+        outer = self.scope
+        if parameters is not None:
+            self.expressions(parameters)  # default values may hold functions
+        name = _function_name(node, self.chunkname)
+        if body.type != "statement_block":
+            # An arrow's expression body: `{ prologue try { hook; return EXPR } ... }`.
+            self.scope = _Scope(names, True, outer)
+            self.open(body.start_byte, "{ " + _prologue(name))
+            self.open(body.start_byte, self.hook(body.start_byte, _line(body)) + "; return ")
+            self.expressions(body)
+            self.close(body.end_byte, " " + _epilogue() + " }")
+            self.scope = outer
+            return
+        statements = list(_named(body))
+        start = _after_directives(statements)
+        inside = statements[start - 1].end_byte if start else body.start_byte + 1
+        self.scope = _Scope(names + _function_names(body), True, outer)
+        self.open(inside, _prologue(name))
+        for statement in statements[start:]:
+            self.statement(statement)
+        self.close(body.end_byte - 1, " " + _epilogue() + " ")
+        self.scope = outer
+
+
+# -- text ----------------------------------------------------------------------------------
+
+
+def _prologue(name: str) -> str:
+    # The evaluator inside the `try` block, where the body's own let/const live.
+    return f"const __dbg_f = __dbg_n({json.dumps(name)}); try {{ const __dbg_e = {_EVAL}; "
+
+
+def _epilogue() -> str:
+    return (
+        "} catch (__dbg_x) { __dbg_t(__dbg_f, __dbg_x); throw __dbg_x } "
+        "finally { __dbg_o(__dbg_f) }"
+    )
+
+
+# -- the tree ------------------------------------------------------------------------------
+
+
+def _named(node: Node | None) -> list[Node]:
+    if node is None:
+        return []
+    return [child for child in node.named_children if child.type != "comment"]
+
+
+def _field(node: Node, name: str) -> Node:
+    """A child the grammar requires (a statement's body, a loop's condition)."""
+    child = node.child_by_field_name(name)
+    if child is None:
+        raise ValueError(f"{node.type} without {name}")
+    return child
+
+
+def _line(node: Node) -> int:
+    return node.start_point.row + 1
+
+
+def _inner(node: Node | None) -> Node | None:
+    """The expression inside a `( ... )` condition."""
+    if node is not None and node.type == "parenthesized_expression":
+        children = _named(node)
+        return children[0] if children else None
+    return node
+
+
+def _after_directives(statements: list[Node]) -> int:
+    """How many leading statements are directives ("use strict"): nothing goes before them."""
+    count = 0
+    for statement in statements:
+        children = _named(statement)
+        if statement.type != "expression_statement" or len(children) != 1:
+            break
+        if children[0].type != "string":
+            break
+        count += 1
+    return count
+
+
+def _pattern_names(node: Node | None) -> list[str]:
+    """The names a binding pattern declares (parameters, destructuring, catch parameters)."""
+    if node is None:
+        return []
+    kind = node.type
+    if kind in ("identifier", "shorthand_property_identifier_pattern"):
+        return [node.text.decode("utf-8")] if node.text else []
+    if kind == "assignment_pattern":
+        return _pattern_names(node.child_by_field_name("left"))
+    if kind == "pair_pattern":
+        return _pattern_names(node.child_by_field_name("value"))
+    if kind == "object_assignment_pattern":
+        return _pattern_names(node.child_by_field_name("left"))
+    if kind in ("formal_parameters", "array_pattern", "object_pattern", "rest_pattern"):
+        return [name for child in _named(node) for name in _pattern_names(child)]
+    return []
+
+
+def _declared(declaration: Node) -> list[str]:
+    return [
+        name
+        for declarator in _named(declaration)
+        if declarator.type == "variable_declarator"
+        for name in _pattern_names(declarator.child_by_field_name("name"))
+    ]
+
+
+def _lexical_names(block: Node) -> list[str]:
+    """let/const/class (and function, in blocks) declared directly in a block."""
+    names: list[str] = []
+    for statement in _named(block):
+        if statement.type == "lexical_declaration":
+            names += _declared(statement)
+        elif statement.type in ("class_declaration",) or (
+            statement.type in _DECLARATIONS and block.type == "statement_block"
+        ):
+            name = statement.child_by_field_name("name")
+            if name is not None and name.text:
+                names.append(name.text.decode("utf-8"))
+    return names
+
+
+def _function_names(body: Node, top: bool = True) -> list[str]:
+    """The names of a function body's scope: its top-level declarations and every `var`
+    of the function (not of functions inside it)."""
+    found: list[str] = []
+    for child in _named(body):
+        kind = child.type
+        if top and kind == "lexical_declaration":
+            found += _declared(child)
+        elif top and (kind in _DECLARATIONS or kind == "class_declaration"):
+            name = child.child_by_field_name("name")
+            if name is not None and name.text:
+                found.append(name.text.decode("utf-8"))
+        elif kind == "variable_declaration":
+            found += _declared(child)
+        elif kind == "for_in_statement":
+            left_kind = child.child_by_field_name("kind")
+            if left_kind is not None and left_kind.type == "var":
+                found += _pattern_names(child.child_by_field_name("left"))
+        if kind in FUNCTIONS or kind in ("class_declaration", "class"):
+            continue
+        found += _function_names(child, top=False)
+    return list(dict.fromkeys(found))
+
+
+def _function_name(node: Node, chunkname: str) -> str:
+    """What a frame is called: the function's own name, or what it is assigned to."""
+    name = node.child_by_field_name("name")
+    if node.type == "method_definition" and name is not None:
+        owner = _class_name(node)
+        prefix = ""
+        for child in node.children:
+            if child.type in ("get", "set"):
+                prefix = child.type + " "
+        text = name.text.decode("utf-8") if name.text else "?"
+        return f"{prefix}{owner}.{text}" if owner else prefix + text
+    if name is not None and name.text:
+        return name.text.decode("utf-8")
+    parent = node.parent
+    target = None
+    if parent is not None:
+        if parent.type == "variable_declarator":
+            target = parent.child_by_field_name("name")
+        elif parent.type in ("assignment_expression", "augmented_assignment_expression"):
+            target = parent.child_by_field_name("left")
+        elif parent.type == "pair":
+            target = parent.child_by_field_name("key")
+        elif parent.type == "field_definition":
+            target = parent.child_by_field_name("property")
+    if target is not None and target.text and target.type != "array_pattern":
+        return target.text.decode("utf-8")
+    return f"function <{chunkname}:{_line(node)}>"
+
+
+def _class_name(node: Node) -> str:
+    body = node.parent
+    owner = body.parent if body is not None else None
+    if owner is not None and owner.type in ("class_declaration", "class"):
+        name = owner.child_by_field_name("name")
+        if name is not None and name.text:
+            return name.text.decode("utf-8")
+    return ""
