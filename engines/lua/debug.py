@@ -1,9 +1,10 @@
 """The Lua side of the debugger: the engine-specific `DebugSupport` over engines/lua/debug.lua.
 
-Line events are only hooked while some breakpoint exists or a step is under way; the Lua
-hook filters by line number before anything crosses into Python. Python keeps Lua values
-only as opaque handles and learns about them through helper calls that report back: lupa
-misreads fields of Lua tables while a coroutine runs, but calls and arguments are sound.
+Line events are only hooked while some breakpoint exists or a step is under way; the hook
+filters them by line number before any Lua or Python runs (in C: engines/lua/linehook.py).
+Python keeps Lua values only as opaque handles and learns about them through helper calls
+that report back: lupa misreads fields of Lua tables while a coroutine runs, but calls and
+arguments are sound.
 """
 
 from __future__ import annotations
