@@ -478,7 +478,9 @@ AGENT = Module(
 
 _STEP_DOC = (
     "A step is a function(state) returning a table of updates (or nil), a workflow id, or a "
-    'table {name, fn | agent | tool | workflow, arguments (tool: a table whose "$path" '
+    'table {name, fn | agent | tool | workflow | spell (another spell\'s folder or file in '
+    "this spell's folder, any engine: the state is its parameters, its run-scope state its "
+    'updates), arguments or params (tool, spell: a table whose "$path" '
     "strings read the state, or a function(state)), input (agent: a state path), output (the "
     "state key for a tool's or agent's result; default the step name), on_error, compensate "
     "(function(state), run in reverse order when the workflow fails later)}. on_error is "
@@ -493,8 +495,9 @@ WORKFLOW = Module(
     + " Records: `workflow.definition`, `workflow.step` (running, done, failed, skipped, "
     "compensated, with the state diff), `workflow.conflict`; spans `invoke_workflow {name}` "
     "with a `workflow_step {name}` span per step. A debugger stops before a step at the "
-    "function breakpoint `step` or `step:NAME`. Parallel branches run one after another on "
-    "the spell's thread, each from the same state.",
+    "function breakpoint `step` or `step:NAME`. Parallel branches run at once (Lua, Tengo; "
+    "JavaScript: one after another), each from the same state. `llmspell run --resume RUN_ID` "
+    "goes on from a run's last checkpoint (docs/workflows.md).",
     (
         _f(
             "sequential",
