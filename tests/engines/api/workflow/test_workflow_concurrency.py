@@ -147,3 +147,34 @@ def test_javascript_branches_run_one_after_another(tmp_path: Path, server) -> No
     assert run.error is None, run.error
     assert run.output.strip() == '{"a":"answer","b":"answer"}'
     assert not model_calls_overlap(run)
+
+
+def test_the_time_limit_ends_a_run_whose_branch_spins(tmp_path: Path) -> None:
+    run = spell_runner(tmp_path / "lua", "main.lua")(
+        """
+        local p = workflow.parallel{name = "p", steps = {
+          {name = "spin", fn = function(s) while true do end end},
+          {name = "wait", fn = function(s) util.sleep(30) end},
+        }}
+        workflow.run(p, {})
+        """,
+        timeout=1,
+    )
+    assert run.result.status == "limit"
+    assert "time limit" in str(run.error)
+
+
+def test_the_time_limit_ends_a_tengo_run_whose_branch_spins(tmp_path: Path) -> None:
+    run = spell_runner(tmp_path / "tengo", "main.tengo")(
+        """
+        workflow := import("workflow")
+        p := workflow.parallel({name: "p", steps: [
+          {name: "spin", fn: func(s) { for true {} }},
+          {name: "other", fn: func(s) { return {b: 1} }}
+        ]})
+        workflow.run(p, {})
+        """,
+        timeout=1,
+    )
+    assert run.result.status == "limit"
+    assert "time limit" in str(run.error)

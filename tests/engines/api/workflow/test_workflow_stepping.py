@@ -113,3 +113,24 @@ def test_step_stops_in_concurrent_branches_come_one_at_a_time(host, spell):  # n
     assert names == {"left", "right"}
     assert dap.exit_code() == 0
     assert json.loads(dap.stdout()) == {"n": 1, "left": 2, "right": 3}
+
+
+def test_a_line_breakpoint_inside_a_concurrent_branch_stops_there(host, spell):  # noqa: F811
+    path = spell("""
+    local p = workflow.parallel{name = "p", merge = "last_wins", steps = {
+      {name = "left", fn = function(s)
+        util.sleep(0.1)
+        local mine = s.n + 1
+        return {left = mine}
+      end},
+      {name = "right", fn = function(s) util.sleep(0.1); return {right = s.n + 2} end},
+    }}
+    print(json.encode(workflow.run(p, {n = 1})))
+    """)
+    dap = host().launch(path, breakpoints=[5])
+    assert dap.stopped()["reason"] == "breakpoint"
+    assert dap.line() == 5
+    assert dap.locals()["mine"] == "2"
+    dap.resume()
+    assert dap.exit_code() == 0
+    assert json.loads(dap.stdout()) == {"n": 1, "left": 2, "right": 3}
