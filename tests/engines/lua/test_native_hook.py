@@ -64,6 +64,38 @@ def test_the_pure_lua_hook_when_asked(tmp_path: Path, monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize("hook", HOOKS)
 @pytest.mark.parametrize(
+    ("lines", "every_line", "seen"),
+    [
+        ({2}, False, [2]),
+        ({1, 3}, False, [1, 3]),
+        (set(), True, [1, 2, 3]),
+        (set(), False, []),
+        ({3, 5_000_000}, False, [3]),  # past the native bit set: Lua checks those lines
+        ({2_000_000}, False, []),
+        ({0, -4}, False, []),
+    ],
+)
+def test_line_filter(tmp_path: Path, monkeypatch, hook, lines, every_line, seen):
+    """Exactly the breakpoint lines (or every line) reach the debugger's line hook."""
+    monkeypatch.setenv(HOOK_VARIABLE, HOOKS[hook].get(HOOK_VARIABLE, ""))
+    engine = _engine(tmp_path)
+    reached: list[int] = []
+    try:
+        # As debug.lua's line hook: only the spell's own chunks ("@file"), not the prelude's.
+        wrap = engine.runtime.eval(
+            "function(f) return function(line, source)"
+            " if source:sub(1, 1) == '@' then f(line) end end end"
+        )
+        table = engine.runtime.table_from(dict.fromkeys(lines, True))
+        engine.lua_engine.set_line_hook(wrap(reached.append), table, every_line)
+        engine.run("local a = 1\nlocal b = a + 1\nlocal c = b + 1\n", "main.lua")
+    finally:
+        engine.close()
+    assert reached == seen
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize(
     "source",
     [
         "while true do end",
