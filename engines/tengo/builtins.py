@@ -46,7 +46,7 @@ def b_len(*args: Any) -> int:
         raise wrong_args("len")
     v = args[0]
     t = type(v)
-    if t is list or t is dict or t is bytes:
+    if t is list or t is dict or t is bytearray:
         return len(v)
     if t is str:
         return str_len(v)
@@ -220,17 +220,17 @@ def _to_char(v: Any) -> Any:
 
 def _to_bytes(v: Any) -> Any:
     t = type(v)
-    if t is bytes:
-        return v
+    if t is bytearray:
+        return v  # upstream shares the byte slice too
     if t is str:
         b = str_to_bytes(v)
         if len(b) > ops.LIMITS.max_bytes_len:
             raise TengoRuntimeError("exceeding bytes size limit")
-        return b
+        return bytearray(b)
     if t is int:
         if v > ops.LIMITS.max_bytes_len:
             raise TengoRuntimeError("exceeding bytes size limit")
-        return bytes(max(v, 0))
+        return bytearray(max(v, 0))
     return _FAIL
 
 
@@ -298,12 +298,12 @@ PREDICATES = {
     "is_string": lambda v: type(v) is str,
     "is_bool": lambda v: type(v) is bool,
     "is_char": lambda v: type(v) is Char,
-    "is_bytes": lambda v: type(v) is bytes,
+    "is_bytes": lambda v: type(v) is bytearray,
     "is_array": lambda v: type(v) is list,
     "is_immutable_array": lambda v: type(v) is ImmutableArray,
     "is_map": lambda v: type(v) is dict,
     "is_immutable_map": lambda v: type(v) is ImmutableMap,
-    "is_iterable": lambda v: type(v) in (list, dict, ImmutableArray, ImmutableMap, str, bytes),
+    "is_iterable": lambda v: type(v) in (list, dict, ImmutableArray, ImmutableMap, str, bytearray),
     "is_time": lambda v: type(v) is Time,
     "is_error": lambda v: type(v) is TError,
     "is_undefined": lambda v: v is None,

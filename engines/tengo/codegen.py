@@ -176,7 +176,7 @@ def _eq_expr(op: str, a: str, b: str, ints: set[str] | frozenset[str] = frozense
         return f"{a} {op} {b}"
     if a == "None" or b == "None":
         return f"{a} is {'not ' if neg else ''}{b}"
-    # same plain type (int, float, str, bool, bytes, undefined): Python's ==
+    # same plain type (int, float, str, bool, bytearray, undefined): Python's ==
     test = f"({a} == {b} if type({a}) is type({b}) and type({a}) in _PLAIN_EQ else _eq({a}, {b}))"
     return f"not {test}" if neg else test
 

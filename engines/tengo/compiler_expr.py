@@ -36,7 +36,7 @@ _INLINE_BUILTINS = {
     "_b_is_bool": "type({a}) is bool",
     "_b_is_array": "type({a}) is list",
     "_b_is_map": "type({a}) is dict",
-    "_b_is_bytes": "type({a}) is bytes",
+    "_b_is_bytes": "type({a}) is bytearray",
 }
 
 

@@ -1,6 +1,7 @@
 """Conversion between Tengo values and plain Python objects.
 
-``to_python``: int->int, float->float, string->str, bytes->bytes,
+``to_python``: int->int, float->float, string->str, bytes (a bytearray:
+mutable in place like upstream's byte slices) -> bytes,
 array/immutable-array->list, map/immutable-map->dict, bool->bool,
 undefined->None, char->str (one character), error->:class:`TengoErrorValue`,
 time->datetime; functions are returned unchanged.
@@ -39,8 +40,10 @@ class TengoErrorValue:
 
 def to_python(v: Any) -> Any:
     t = type(v)
-    if t in (int, float, str, bool, bytes) or v is None:
+    if t in (int, float, str, bool) or v is None:
         return v
+    if t is bytearray:
+        return bytes(v)
     if t is list:
         return [to_python(x) for x in v]
     if t is dict:
@@ -61,8 +64,10 @@ def to_python(v: Any) -> Any:
 
 def from_python(obj: Any) -> Any:
     t = type(obj)
-    if t is bool or t is float or t is str or obj is None or t is bytes:
+    if t is bool or t is float or t is str or obj is None:
         return obj
+    if t is bytes or t is bytearray:
+        return bytearray(obj)  # a copy: the script may change it in place
     if t is int:
         return wrap_int(obj)
     if isinstance(obj, (list, tuple)):
@@ -71,15 +76,13 @@ def from_python(obj: Any) -> Any:
         return {str(k): from_python(x) for k, x in obj.items()}
     if isinstance(obj, TengoErrorValue):
         return TError(from_python(obj.value))
-    if isinstance(obj, bytearray):
-        return bytes(obj)
     if isinstance(obj, _dt.datetime):
         off = obj.utcoffset()
         secs = int(off.total_seconds()) if off is not None else 0
         ns = int(obj.timestamp()) * 1_000_000_000 + obj.microsecond * 1000
         return Time(ns, secs, obj.tzname() or "UTC")
-    if isinstance(obj, memoryview):
-        return bytes(obj)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return bytearray(obj)
     if t is Char or t is TError or t is Time or t is ImmutableArray or t is ImmutableMap:
         return obj
     if isinstance(obj, _types.FunctionType) and obj.__code__.co_filename.startswith("<tengo-"):

@@ -129,7 +129,7 @@ def _format_one(verb: str, arg: Any, flags: str, width: int | None, prec: int | 
             return _pad(str(arg.v), width, minus, zero)
         if t is TError:
             return _pad(to_str(arg), width, minus, False)
-        if t is bytes:
+        if t is bytearray:
             return _pad("[" + " ".join(str(b) for b in arg) + "]", width, minus, False)
         if t is ImmutableArray or t is ImmutableMap or t is list or t is dict:
             return _pad(to_str(arg), width, minus, False)
@@ -156,7 +156,7 @@ def _format_one(verb: str, arg: Any, flags: str, width: int | None, prec: int | 
         elif space:
             s = " " + s
         return _pad(s, width, minus, zero)
-    if verb in "xX" and (t is str or t is bytes):
+    if verb in "xX" and (t is str or t is bytearray):
         data = arg.encode("utf-8", "surrogateescape") if t is str else arg
         s = data.hex()
         if verb == "X":
@@ -188,7 +188,7 @@ def _format_one(verb: str, arg: Any, flags: str, width: int | None, prec: int | 
             s = " " + s
         return _pad(s, width, minus, zero and s not in ("NaN", "+Inf", "-Inf"))
     if verb == "s" and t is not int and t is not float and t is not bool:
-        s = arg if t is str else (arg.decode("utf-8", "replace") if t is bytes else to_str(arg))
+        s = arg if t is str else (arg.decode("utf-8", "replace") if t is bytearray else to_str(arg))
         if prec is not None:
             s = s[:prec]
         return _pad(s, width, minus, False)

@@ -66,7 +66,7 @@ def _check_str(s: str) -> str:
     return s
 
 
-def _check_bytes(b: bytes) -> bytes:
+def _check_bytes(b: bytearray) -> bytearray:
     if len(b) > LIMITS.max_bytes_len:
         raise TengoRuntimeError("exceeding bytes size limit")
     return b
@@ -182,8 +182,8 @@ def binop(op: str, a: Any, b: Any) -> Any:
         if op == "+" and (tb is list or tb is ImmutableArray):
             return a.value + (b if tb is list else b.value)
         raise invalid_op(op, a, b)
-    if ta is bytes:
-        if op == "+" and tb is bytes:
+    if ta is bytearray:
+        if op == "+" and tb is bytearray:
             return _check_bytes(a + b)
         raise invalid_op(op, a, b)
     if ta is Time:
@@ -253,7 +253,7 @@ def truthy(v: Any) -> bool:
     tp = type(v)
     if tp is bool:
         return v
-    if tp is int or tp is str or tp is list or tp is dict or tp is bytes:
+    if tp is int or tp is str or tp is list or tp is dict or tp is bytearray:
         return bool(v)
     if v is None:
         return False
@@ -272,7 +272,7 @@ def eq(a: Any, b: Any) -> bool:
     ta = type(a)
     tb = type(b)
     if ta is tb:
-        if ta is int or ta is str or ta is bool or ta is float or ta is bytes:
+        if ta is int or ta is str or ta is bool or ta is float or ta is bytearray:
             return a == b
         if ta is list:
             return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b, strict=True))
@@ -340,7 +340,7 @@ def index(x: Any, i: Any) -> Any:
         if 0 <= i < len(x):
             return Char(ord(x[i]))
         return None
-    if tx is bytes:
+    if tx is bytearray:
         if type(i) is not int:
             raise TengoRuntimeError(f"invalid index type: {type_name(i)}")
         if 0 <= i < len(x):
@@ -395,7 +395,7 @@ def slice_(x: Any, lo: Any, hi: Any) -> Any:
         seq = x.value
     elif tx is str:
         seq = x.encode("utf-8", "surrogateescape") if not x.isascii() else x
-    elif tx is bytes:
+    elif tx is bytearray:
         seq = x
     else:
         raise TengoRuntimeError(f"not indexable: {type_name(x)}")
@@ -445,7 +445,7 @@ def iter_items(x: Any) -> Any:
         return list(x.value.items())
     if tx is str:
         return ((i, Char(ord(c))) for i, c in enumerate(x))
-    if tx is bytes:
+    if tx is bytearray:
         return enumerate(x)
     it = getattr(x, "tengo_iterate", None)
     if it is not None:
@@ -507,6 +507,8 @@ def deep_copy(v: Any) -> Any:
         return [deep_copy(x) for x in v.value]
     if tv is ImmutableMap:
         return {k: deep_copy(x) for k, x in v.value.items()}
+    if tv is bytearray:
+        return bytearray(v)
     if tv is Char:
         return Char(v.v)
     if tv is TError:

@@ -89,7 +89,7 @@ def _base_namespace() -> dict[str, Any]:
         "_immutable": ops.immutable,
         "_TError": TError,
         "_refcount": sys.getrefcount,
-        "_PLAIN_EQ": frozenset({int, float, str, bool, bytes, type(None)}),
+        "_PLAIN_EQ": frozenset({int, float, str, bool, bytearray, type(None)}),
     }
     for name, fn in BUILTINS.items():
         ns["_b_" + name] = fn

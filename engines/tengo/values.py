@@ -1,7 +1,7 @@
 """Runtime representation of Tengo values.
 
 Hot types use Python's own objects so generated code can work on them
-directly: int (always kept in int64 range), float, str, bool, bytes, list
+directly: int (always kept in int64 range), float, str, bool, bytearray (bytes), list
 (array), dict (map) and ``None`` (undefined).  The remaining Tengo types are
 small classes defined here.  Compiled Tengo functions are plain Python
 functions produced by the compiler.
@@ -158,7 +158,7 @@ _TYPE_NAMES: dict[type, str] = {
     float: "float",
     str: "string",
     bool: "bool",
-    bytes: "bytes",
+    bytearray: "bytes",
     list: "array",
     dict: "map",
     type(None): "undefined",
@@ -244,7 +244,7 @@ def go_quote(s: str) -> str:
     return "".join(out)
 
 
-def bytes_to_str(b: bytes) -> str:
+def bytes_to_str(b: bytes | bytearray) -> str:
     return b.decode("utf-8", "surrogateescape")
 
 
@@ -283,7 +283,7 @@ def to_str(v: Any) -> str:
         return "{" + ", ".join(f"{k}: {to_str(x)}" for k, x in v.items()) + "}"
     if tp is Char:
         return char_str(v.v)
-    if tp is bytes:
+    if tp is bytearray:
         return bytes_to_str(v)
     if tp is ImmutableArray:
         return "[" + ", ".join(to_str(x) for x in v.value) + "]"

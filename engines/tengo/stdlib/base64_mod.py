@@ -10,10 +10,10 @@ from ..values import str_to_bytes
 from ._util import arg_str, bad_arg, go_error, module, nargs
 
 
-def _in(name: str, args: tuple) -> bytes:
+def _in(name: str, args: tuple) -> bytes | bytearray:
     nargs(name, args, 1)
     v = args[0]
-    if type(v) is bytes:
+    if type(v) is bytearray:
         return v
     if type(v) is str:
         return str_to_bytes(v)
@@ -40,8 +40,8 @@ def _dec(url: bool, raw: bool) -> Any:
         try:
             data = str_to_bytes(s)
             if url:
-                return _b64.urlsafe_b64decode(data)
-            return _b64.b64decode(data, validate=True)
+                return bytearray(_b64.urlsafe_b64decode(data))
+            return bytearray(_b64.b64decode(data, validate=True))
         except (binascii.Error, ValueError) as e:
             return go_error(f"illegal base64 data: {e}")
 

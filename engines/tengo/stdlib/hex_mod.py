@@ -12,8 +12,8 @@ def _encode(*args: Any) -> str:
     nargs("encode", args, 1)
     v = args[0]
     if type(v) is str:
-        v = str_to_bytes(v)
-    if type(v) is not bytes:
+        v = bytearray(str_to_bytes(v))
+    if type(v) is not bytearray:
         raise bad_arg("encode", 0, "bytes", v)
     return v.hex()
 
@@ -23,7 +23,7 @@ def _decode(*args: Any) -> Any:
     s = arg_str("decode", args, 0)
     try:
         return (
-            bytes.fromhex(s)
+            bytearray.fromhex(s)
             if len(s) % 2 == 0 and " " not in s
             else go_error("encoding/hex: odd length hex string")
         )

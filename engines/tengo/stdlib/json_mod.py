@@ -75,7 +75,7 @@ def encode_value(v: Any) -> str:
         return _go_str(v)
     if t is Char:
         return str(v.v)
-    if t is bytes:
+    if t is bytearray:
         return '"' + base64.b64encode(v).decode() + '"'
     if t is list or t is ImmutableArray:
         seq = v if t is list else v.value
@@ -94,7 +94,7 @@ def encode_value(v: Any) -> str:
 
 def _encode(*args: Any) -> Any:
     nargs("encode", args, 1)
-    return str_to_bytes(encode_value(args[0]))
+    return bytearray(str_to_bytes(encode_value(args[0])))
 
 
 def _from_json(v: Any) -> Any:
@@ -112,7 +112,7 @@ def _from_json(v: Any) -> Any:
 
 
 def _text(name: str, v: Any) -> str:
-    if type(v) is bytes:
+    if type(v) is bytearray:
         return bytes_to_str(v)
     if type(v) is str:
         return v
@@ -141,7 +141,7 @@ def _indent(*args: Any) -> Any:
     out = _json.dumps(data, indent=ind, ensure_ascii=False, separators=(",", ": "))
     if prefix:
         out = out.replace("\n", "\n" + prefix)
-    return str_to_bytes(out)
+    return bytearray(str_to_bytes(out))
 
 
 def _html_escape(*args: Any) -> Any:
@@ -155,7 +155,7 @@ def _html_escape(*args: Any) -> Any:
         ("\u2029", "\\u2029"),
     ):
         s = s.replace(a, b)
-    return str_to_bytes(s)
+    return bytearray(str_to_bytes(s))
 
 
 MODULE = module(

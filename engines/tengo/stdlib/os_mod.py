@@ -70,16 +70,17 @@ def _file_info(path: str) -> Any:
 def _file_obj(f: Any, path: str) -> ImmutableMap:
     def write(*a: Any) -> Any:
         nargs("write", a, 1)
-        data = a[0] if type(a[0]) is bytes else str_to_bytes(arg_str("write", a, 0))
+        data = a[0] if type(a[0]) is bytearray else str_to_bytes(arg_str("write", a, 0))
         return f.write(data)
 
     def read(*a: Any) -> Any:
-        # upstream fills the given buffer; Tengo bytes are immutable here, so
-        # only the number of bytes read is available
+        # fills the given buffer in place, as upstream (Go's File.Read)
         nargs("read", a, 1)
         buf = a[0]
-        data = f.read(len(buf) if type(buf) is bytes else 0)
-        return len(data)
+        if type(buf) is not bytearray or not buf:
+            return 0
+        n = f.readinto(memoryview(buf))
+        return n if n else go_error("EOF")
 
     def seek(*a: Any) -> Any:
         nargs("seek", a, 2)
@@ -170,7 +171,7 @@ def make_module(policy: Any = None) -> ImmutableMap:
 
     def read_file(path: str) -> Any:
         with open(path, "rb") as fh:
-            return fh.read()
+            return bytearray(fh.read())
 
     def rename(*a: Any) -> Any:
         nargs("rename", a, 2)
@@ -206,7 +207,7 @@ def make_module(policy: Any = None) -> ImmutableMap:
                 return _os_error(e, "exec")
             if r.returncode != 0 and not capture:
                 return go_error(f"exit status {r.returncode}")
-            return r.stdout if capture else True
+            return bytearray(r.stdout) if capture else True
 
         def set_dir(*b: Any) -> None:
             state["dir"] = arg_str("set_dir", b, 0)

@@ -21,9 +21,17 @@ def _intn(*a: Any) -> int:
     return _rng.randrange(n) if n > 0 else 0
 
 
-def _read(*a: Any) -> Any:
+def _read_with(r: random.Random, a: tuple) -> Any:
     nargs("read", a, 1)
-    return len(a[0]) if type(a[0]) is bytes else 0
+    buf = a[0]
+    if type(buf) is not bytearray:
+        return 0
+    buf[:] = r.randbytes(len(buf))  # fills the buffer in place, as upstream
+    return len(buf)
+
+
+def _read(*a: Any) -> Any:
+    return _read_with(_rng, a)
 
 
 def _reseed(r: random.Random, a: tuple) -> None:
@@ -42,7 +50,7 @@ def _rand_obj(seed: int) -> Any:
             "intn": lambda *a: r.randrange(max(arg_int("intn", a, 0), 1)),
             "exp_float": lambda *a: r.expovariate(1.0),
             "norm_float": lambda *a: r.gauss(0.0, 1.0),
-            "read": _read,
+            "read": lambda *a: _read_with(r, a),
         },
     )
 

@@ -57,7 +57,7 @@ def decode(tv: dict) -> Any:
             return bytes_to_str(bytes.fromhex(tv["hex"]))
         return tv["value"]
     if t == "bytes":
-        return bytes.fromhex(tv["hex"])
+        return bytearray.fromhex(tv["hex"])
     if t == "array":
         return [decode(x) for x in tv["value"]]
     if t == "immutable_array":
@@ -100,7 +100,7 @@ def matches(v: Any, tv: dict) -> bool:
             return v.encode("utf-8", "surrogateescape") == bytes.fromhex(tv["hex"])
         return v == tv["value"]
     if t == "bytes":
-        return type(v) is bytes and v == bytes.fromhex(tv["hex"])
+        return type(v) is bytearray and v == bytes.fromhex(tv["hex"])
     if t in ("array", "immutable_array"):
         if t == "array" and type(v) is not list:
             return False
