@@ -346,3 +346,15 @@ def test_int64_range_check_boundaries_with_variable_operands() -> None:
         [2.5, 1.5, 1.0],
     ]
     assert g["s"] == "abcd" and g["l"] == [1, 2]
+
+
+def test_comparison_flags_do_not_leak_between_functions() -> None:
+    # `_t1` is a comparison result in main and an array element in `f`: the
+    # element must still get Tengo truthiness (NaN is falsy upstream)
+    src = """
+    c := 1
+    b := c < 2 || c > 3
+    f := func(v) { if v[0] { return "yes" }; return "no" }
+    out := f([0.0 / 0.0])
+    """
+    assert run_script(src)["out"] == "no"
