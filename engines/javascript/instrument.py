@@ -133,7 +133,7 @@ class _Rewriter:
         start = _after_directives(body)
         offset = body[start - 1].end_byte if start else 0
         self.scope = _Scope(_function_names(root), True, None)
-        self.open(offset, _prologue("main chunk"))
+        self.open(offset, _after(body[:start]) + _prologue("main chunk"))
         for statement in body[start:]:
             self.statement(statement)
         suffix = "\n" + _epilogue() + "\n"
@@ -198,7 +198,7 @@ class _Rewriter:
 
     def block(self, node: Node, names: list[str] | None = None, prefix: str = "") -> None:
         """A `{ ... }` block: its own scope when it declares names (or is given some)."""
-        declared = list(names or []) + _lexical_names(node)
+        declared = _lexical_names(node) + list(names or [])
         inside = node.start_byte + 1
         if declared or prefix:
             # The block's evaluator first: a hook in `prefix` already refers to it.
@@ -350,7 +350,7 @@ class _Rewriter:
         start = _after_directives(statements)
         inside = statements[start - 1].end_byte if start else body.start_byte + 1
         self.scope = _Scope(names + _function_names(body), True, outer)
-        self.open(inside, _prologue(name))
+        self.open(inside, _after(statements[:start]) + _prologue(name))
         for statement in statements[start:]:
             self.statement(statement)
         self.close(body.end_byte - 1, " " + _epilogue() + " ")
@@ -358,6 +358,14 @@ class _Rewriter:
 
 
 # -- text ----------------------------------------------------------------------------------
+
+
+def _after(directives: list[Node]) -> str:
+    """What ends the last directive, when it has no semicolon (the prologue follows it on
+    its line, where no automatic semicolon would be inserted)."""
+    if directives and not (directives[-1].text or b"").rstrip().endswith(b";"):
+        return "; "
+    return ""
 
 
 def _prologue(name: str) -> str:
