@@ -11,7 +11,7 @@ __llmspell_debug(function (bridge) {
   "use strict";
   const { request } = bridge;
   const global = globalThis;
-  const { load, exchange } = Atomics;
+  const { exchange } = Atomics;
   const { defineProperty, keys, getPrototypeOf } = Object;
   const { isArray } = Array;
   const { stringify } = JSON;
@@ -63,7 +63,9 @@ __llmspell_debug(function (bridge) {
     frame.ev = ev;
     if (busy) return false;
     if ((previous ^ code) < 64 && code > previous) return false;
-    if (load(ctl, 0) !== 0) return true;
+    // Plain reads: Atomics.load costs several times the rest of the hook in a hot loop, and
+    // V8 does not keep typed-array loads out of a loop, so the host's writes are seen.
+    if (ctl[0] !== 0) return true;
     if (lines[code >> 6] === 1) return true;
     const mode = ctl[1];
     if (mode === 0) return false;

@@ -34,20 +34,24 @@ from dataclasses import dataclass, field
 import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser
 
-_LANGUAGE = Language(tree_sitter_javascript.language())
-FUNCTIONS = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "generator_function_declaration",
-        "generator_function",
-        "arrow_function",
-        "method_definition",
-    }
+from engines.javascript.instrument_tree import (
+    DECLARATIONS,
+    FUNCTIONS,
+    after_directives,
+    declared,
+    function_name,
+    function_names,
+    inner,
+    lexical_names,
+    line_of,
+    named,
+    pattern_names,
+    required,
 )
-_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+
+_LANGUAGE = Language(tree_sitter_javascript.language())
 # Statements that are not hooked: nothing runs there (hoisted, empty) or they only group.
-_UNHOOKED = _DECLARATIONS | {"empty_statement", "statement_block"}
+_UNHOOKED = DECLARATIONS | {"empty_statement", "statement_block"}
 _LOOP_BODIES = {
     "for_statement",
     "for_in_statement",
@@ -129,10 +133,10 @@ class _Rewriter:
         return _HOOK.replace("{code}", f"\x00{len(self.sites) - 1}\x00")  # see finish()
 
     def run(self, root: Node) -> Instrumented:
-        body = list(_named(root))
-        start = _after_directives(body)
+        body = list(named(root))
+        start = after_directives(body)
         offset = body[start - 1].end_byte if start else 0
-        self.scope = _Scope(_function_names(root), True, None)
+        self.scope = _Scope(function_names(root), True, None)
         self.open(offset, _after(body[:start]) + _prologue("main chunk"))
         for statement in body[start:]:
             self.statement(statement)
@@ -164,15 +168,15 @@ class _Rewriter:
     def statement(self, node: Node, hooked: bool = True) -> None:
         kind = node.type
         if hooked and kind not in _UNHOOKED:
-            self.open(node.start_byte, self.hook(node.start_byte, _line(node)) + "; ")
+            self.open(node.start_byte, self.hook(node.start_byte, line_of(node)) + "; ")
         if kind == "statement_block":
             self.block(node)
         elif kind == "if_statement":
             self.expressions(node.child_by_field_name("condition"))
-            self.body(_field(node, "consequence"))
+            self.body(required(node, "consequence"))
             alternative = node.child_by_field_name("alternative")
             if alternative is not None:
-                self.body(next(iter(_named(alternative))))
+                self.body(next(iter(named(alternative))))
         elif kind in ("for_statement", "while_statement", "do_statement"):
             self.loop(node)
         elif kind == "for_in_statement":
@@ -181,24 +185,24 @@ class _Rewriter:
             self.try_statement(node)
         elif kind == "switch_statement":
             self.expressions(node.child_by_field_name("value"))
-            for case in _named(node.child_by_field_name("body")):
-                for part in _named(case):
+            for case in named(node.child_by_field_name("body")):
+                for part in named(case):
                     if part == case.child_by_field_name("value"):
                         self.expressions(part)
                     else:
                         self.statement(part)
         elif kind == "labeled_statement":
             # The hook went before the label: `label: hook; loop` would detach the label.
-            self.statement(_field(node, "body"), hooked=False)
+            self.statement(required(node, "body"), hooked=False)
         elif kind == "with_statement":
             self.expressions(node.child_by_field_name("object"))
-            self.body(_field(node, "body"))
+            self.body(required(node, "body"))
         else:
             self.expressions(node)
 
     def block(self, node: Node, names: list[str] | None = None, prefix: str = "") -> None:
         """A `{ ... }` block: its own scope when it declares names (or is given some)."""
-        declared = _lexical_names(node) + list(names or [])
+        declared = lexical_names(node) + list(names or [])
         inside = node.start_byte + 1
         if declared or prefix:
             # The block's evaluator first: a hook in `prefix` already refers to it.
@@ -206,7 +210,7 @@ class _Rewriter:
         outer = self.scope
         if declared:
             self.scope = _Scope(declared, False, outer)
-        for statement in _named(node):
+        for statement in named(node):
             self.statement(statement)
         self.scope = outer
 
@@ -231,24 +235,24 @@ class _Rewriter:
         if kind == "for_statement":
             init = node.child_by_field_name("initializer")
             if init is not None and init.type == "lexical_declaration":
-                names = _declared(init)
+                names = declared(init)
             outer = self.scope
             if names:
                 self.scope = _Scope(names, False, outer)
             if init is not None:
                 self.expressions(init)
-            self.test(node.child_by_field_name("condition"), _line(node))
+            self.test(node.child_by_field_name("condition"), line_of(node))
             self.expressions(node.child_by_field_name("increment"))
-            self.body(_field(node, "body"), names)
+            self.body(required(node, "body"), names)
             self.scope = outer
             return
         if kind == "while_statement":
-            self.test(_inner(node.child_by_field_name("condition")), _line(node))
-            self.body(_field(node, "body"))
+            self.test(inner(node.child_by_field_name("condition")), line_of(node))
+            self.body(required(node, "body"))
             return
-        self.body(_field(node, "body"))
-        condition = _field(node, "condition")
-        self.test(_inner(condition), _line(condition))
+        self.body(required(node, "body"))
+        condition = required(node, "condition")
+        self.test(inner(condition), line_of(condition))
 
     def test(self, node: Node | None, line: int) -> None:
         """A hook evaluated before each loop test (the loop's line is seen per iteration)."""
@@ -263,7 +267,7 @@ class _Rewriter:
     def for_in(self, node: Node) -> None:
         left = node.child_by_field_name("left")
         kind = node.child_by_field_name("kind")
-        names = _pattern_names(left) if kind is not None and left is not None else []
+        names = pattern_names(left) if kind is not None and left is not None else []
         if kind is not None and kind.type == "var":
             names = []  # hoisted to the function, already in its scope
         self.expressions(node.child_by_field_name("right"))
@@ -272,15 +276,15 @@ class _Rewriter:
             self.scope = _Scope(names, False, outer)
         if left is not None:
             self.expressions(left)
-        body = _field(node, "body")
+        body = required(node, "body")
         # Each iteration shows the loop's line, with the new value of the loop variable.
         start = body.start_byte + 1 if body.type == "statement_block" else body.start_byte
-        head = self.hook(start, _line(node)) + "; "
+        head = self.hook(start, line_of(node)) + "; "
         self.body(body, names, head)
         self.scope = outer
 
     def try_statement(self, node: Node) -> None:
-        body = _field(node, "body")
+        body = required(node, "body")
         handler = node.child_by_field_name("handler")
         finalizer = node.child_by_field_name("finalizer")
         if handler is not None:
@@ -290,12 +294,12 @@ class _Rewriter:
         if handler is not None:
             self.close(body.end_byte - 1, " } finally { __dbg_f.t-- } ")
             parameter = handler.child_by_field_name("parameter")
-            names = _pattern_names(parameter) if parameter is not None else []
+            names = pattern_names(parameter) if parameter is not None else []
             if parameter is not None:
                 self.expressions(parameter)
-            self.block(_field(handler, "body"), names, "__dbg_c(); ")
+            self.block(required(handler, "body"), names, "__dbg_c(); ")
         if finalizer is not None:
-            self.block(_field(finalizer, "body"))
+            self.block(required(finalizer, "body"))
 
     # -- expressions -------------------------------------------------------------------------
 
@@ -311,13 +315,13 @@ class _Rewriter:
             self.suspension(node)
             return
         if kind == "class_static_block":
-            self.block(_field(node, "body"))
+            self.block(required(node, "body"))
             return
-        for child in _named(node):
+        for child in named(node):
             self.expressions(child)
 
     def suspension(self, node: Node) -> None:
-        argument = next(iter(_named(node)), None)
+        argument = next(iter(named(node)), None)
         self.open(node.start_byte, "__dbg_r(__dbg_f, ")
         if argument is None:  # a bare `yield`
             self.close(node.end_byte, " __dbg_s(__dbg_f, undefined))")
@@ -330,26 +334,26 @@ class _Rewriter:
     def function(self, node: Node) -> None:
         parameters = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
         body = node.child_by_field_name("body")
-        names = _pattern_names(parameters) if parameters is not None else []
+        names = pattern_names(parameters) if parameters is not None else []
         if body is None:
             return
         outer = self.scope
         if parameters is not None:
             self.expressions(parameters)  # default values may hold functions
-        name = _function_name(node, self.chunkname)
+        name = function_name(node, self.chunkname)
         if body.type != "statement_block":
             # An arrow's expression body: `{ prologue try { hook; return EXPR } ... }`.
             self.scope = _Scope(names, True, outer)
             self.open(body.start_byte, "{ " + _prologue(name))
-            self.open(body.start_byte, self.hook(body.start_byte, _line(body)) + "; return ")
+            self.open(body.start_byte, self.hook(body.start_byte, line_of(body)) + "; return ")
             self.expressions(body)
             self.close(body.end_byte, " " + _epilogue() + " }")
             self.scope = outer
             return
-        statements = list(_named(body))
-        start = _after_directives(statements)
+        statements = list(named(body))
+        start = after_directives(statements)
         inside = statements[start - 1].end_byte if start else body.start_byte + 1
-        self.scope = _Scope(names + _function_names(body), True, outer)
+        self.scope = _Scope(names + function_names(body), True, outer)
         self.open(inside, _after(statements[:start]) + _prologue(name))
         for statement in statements[start:]:
             self.statement(statement)
@@ -378,150 +382,3 @@ def _epilogue() -> str:
         "} catch (__dbg_x) { __dbg_t(__dbg_f, __dbg_x); throw __dbg_x } "
         "finally { __dbg_o(__dbg_f) }"
     )
-
-
-# -- the tree ------------------------------------------------------------------------------
-
-
-def _named(node: Node | None) -> list[Node]:
-    if node is None:
-        return []
-    return [child for child in node.named_children if child.type != "comment"]
-
-
-def _field(node: Node, name: str) -> Node:
-    """A child the grammar requires (a statement's body, a loop's condition)."""
-    child = node.child_by_field_name(name)
-    if child is None:
-        raise ValueError(f"{node.type} without {name}")
-    return child
-
-
-def _line(node: Node) -> int:
-    return node.start_point.row + 1
-
-
-def _inner(node: Node | None) -> Node | None:
-    """The expression inside a `( ... )` condition."""
-    if node is not None and node.type == "parenthesized_expression":
-        children = _named(node)
-        return children[0] if children else None
-    return node
-
-
-def _after_directives(statements: list[Node]) -> int:
-    """How many leading statements are directives ("use strict"): nothing goes before them."""
-    count = 0
-    for statement in statements:
-        children = _named(statement)
-        if statement.type != "expression_statement" or len(children) != 1:
-            break
-        if children[0].type != "string":
-            break
-        count += 1
-    return count
-
-
-def _pattern_names(node: Node | None) -> list[str]:
-    """The names a binding pattern declares (parameters, destructuring, catch parameters)."""
-    if node is None:
-        return []
-    kind = node.type
-    if kind in ("identifier", "shorthand_property_identifier_pattern"):
-        return [node.text.decode("utf-8")] if node.text else []
-    if kind == "assignment_pattern":
-        return _pattern_names(node.child_by_field_name("left"))
-    if kind == "pair_pattern":
-        return _pattern_names(node.child_by_field_name("value"))
-    if kind == "object_assignment_pattern":
-        return _pattern_names(node.child_by_field_name("left"))
-    if kind in ("formal_parameters", "array_pattern", "object_pattern", "rest_pattern"):
-        return [name for child in _named(node) for name in _pattern_names(child)]
-    return []
-
-
-def _declared(declaration: Node) -> list[str]:
-    return [
-        name
-        for declarator in _named(declaration)
-        if declarator.type == "variable_declarator"
-        for name in _pattern_names(declarator.child_by_field_name("name"))
-    ]
-
-
-def _lexical_names(block: Node) -> list[str]:
-    """let/const/class (and function, in blocks) declared directly in a block."""
-    names: list[str] = []
-    for statement in _named(block):
-        if statement.type == "lexical_declaration":
-            names += _declared(statement)
-        elif statement.type in ("class_declaration",) or (
-            statement.type in _DECLARATIONS and block.type == "statement_block"
-        ):
-            name = statement.child_by_field_name("name")
-            if name is not None and name.text:
-                names.append(name.text.decode("utf-8"))
-    return names
-
-
-def _function_names(body: Node, top: bool = True) -> list[str]:
-    """The names of a function body's scope: its top-level declarations and every `var`
-    of the function (not of functions inside it)."""
-    found: list[str] = []
-    for child in _named(body):
-        kind = child.type
-        if top and kind == "lexical_declaration":
-            found += _declared(child)
-        elif top and (kind in _DECLARATIONS or kind == "class_declaration"):
-            name = child.child_by_field_name("name")
-            if name is not None and name.text:
-                found.append(name.text.decode("utf-8"))
-        elif kind == "variable_declaration":
-            found += _declared(child)
-        elif kind == "for_in_statement":
-            left_kind = child.child_by_field_name("kind")
-            if left_kind is not None and left_kind.type == "var":
-                found += _pattern_names(child.child_by_field_name("left"))
-        if kind in FUNCTIONS or kind in ("class_declaration", "class"):
-            continue
-        found += _function_names(child, top=False)
-    return list(dict.fromkeys(found))
-
-
-def _function_name(node: Node, chunkname: str) -> str:
-    """What a frame is called: the function's own name, or what it is assigned to."""
-    name = node.child_by_field_name("name")
-    if node.type == "method_definition" and name is not None:
-        owner = _class_name(node)
-        prefix = ""
-        for child in node.children:
-            if child.type in ("get", "set"):
-                prefix = child.type + " "
-        text = name.text.decode("utf-8") if name.text else "?"
-        return f"{prefix}{owner}.{text}" if owner else prefix + text
-    if name is not None and name.text:
-        return name.text.decode("utf-8")
-    parent = node.parent
-    target = None
-    if parent is not None:
-        if parent.type == "variable_declarator":
-            target = parent.child_by_field_name("name")
-        elif parent.type in ("assignment_expression", "augmented_assignment_expression"):
-            target = parent.child_by_field_name("left")
-        elif parent.type == "pair":
-            target = parent.child_by_field_name("key")
-        elif parent.type == "field_definition":
-            target = parent.child_by_field_name("property")
-    if target is not None and target.text and target.type != "array_pattern":
-        return target.text.decode("utf-8")
-    return f"function <{chunkname}:{_line(node)}>"
-
-
-def _class_name(node: Node) -> str:
-    body = node.parent
-    owner = body.parent if body is not None else None
-    if owner is not None and owner.type in ("class_declaration", "class"):
-        name = owner.child_by_field_name("name")
-        if name is not None and name.text:
-            return name.text.decode("utf-8")
-    return ""
