@@ -18,6 +18,7 @@ __llmspell_debug(function (bridge) {
   const apply = Reflect.apply;
   const indirectEval = eval;
   const ErrorCtor = Error;
+  const RangeErrorCtor = RangeError;
   const MapCtor = Map;
   const SetCtor = Set;
   const mapEntries = Map.prototype.entries;
@@ -104,6 +105,8 @@ __llmspell_debug(function (bridge) {
   function thrown(frame, error) {
     if (busy || error === lastThrown) return;
     lastThrown = error;
+    // At the stack's limit there is no room to serve a stop (the run ends as `recursion`).
+    if (error instanceof RangeErrorCtor && stack.length > 500) return;
     if (stack.lastIndexOf(frame) < 0) stack[stack.length] = frame; // a rejected await
     const floor = boundaries.length ? boundaries[boundaries.length - 1] : 0;
     for (let i = stack.length - 1; i >= floor; i--) if (stack[i].t > 0) return;

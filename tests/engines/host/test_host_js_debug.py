@@ -242,6 +242,16 @@ def test_uncaught_error_without_the_filter_does_not_stop(host, spell):
     assert dap.events_named("stopped") == []
 
 
+def test_runaway_recursion_under_the_debugger_ends_as_the_recursion_limit(host, spell):
+    """A stack overflow leaves no room to serve a stop: even with the `error` filter the run
+    ends as the `recursion` limit (exit code 3), without hanging."""
+    source = "function f(n) {\n  return f(n + 1) + 1\n}\nf(0)\n"
+    dap = host().launch(_js(spell, source), exceptions=["error"])
+    assert dap.exit_code(10) == 3
+    assert dap.records_of("run.end")[0]["error"]["limit"] == "recursion"
+    assert dap.events_named("stopped") == []
+
+
 # -- breakpoints --------------------------------------------------------------------------------
 
 BREAK_LOOP = """
