@@ -101,14 +101,18 @@ class BranchPool:
         self.start()
         self._wake()
 
-    def interrupt(self) -> None:
-        """The run is ending (a limit, a termination): stop branches still running code."""
+    def interrupt(self, wait: float = 1.0) -> None:
+        """The run is ending (a limit, a termination): stop branches still running code, and
+        give them a moment to unwind (their `finally` blocks restore process-wide settings,
+        such as the recursion limit Tengo raises, which must happen before the run's own)."""
         with self._lock:
             idents = [i for i in self._running.values() if i]
+            self._failed = True
         for ident in idents:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
                 ctypes.c_ulong(ident), ctypes.py_object(BranchInterrupted)
             )
+        self.done.wait(wait)
 
 
 class ThreadBranches:
