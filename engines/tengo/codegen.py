@@ -236,6 +236,15 @@ class CodegenBase:
         # known to be a bool in one function says nothing about another
         return self.f.bool_atoms
 
+    def copy_needed(self, a: str) -> bool:
+        """``a`` is a variable that evaluating a call could assign, so it must
+        be copied first to keep upstream's evaluation order (temporaries and
+        the never-assigned parameters of a specialised body cannot change)."""
+        if not a.isidentifier() or a.startswith("_t"):
+            return False
+        spec = self.f.spec
+        return spec is None or a not in spec.fixed
+
     def is_int(self, a: str) -> bool:
         """``a`` is known to hold an int64 (literal or int-specialised value)."""
         return a in self.f.int_atoms or _int_atom(a) is not None
@@ -370,7 +379,7 @@ class CodegenBase:
         if isinstance(node, A.BinaryExpr) and node.op in ("==", "!="):
             # equality cannot fail, so it can sit in the condition itself
             a = self.expr(node.lhs)
-            if _may_change_vars(node.rhs) and a.isidentifier() and not a.startswith("_t"):
+            if _may_change_vars(node.rhs) and self.copy_needed(a):
                 t = self.tmp()
                 self.emit(f"{t} = {a}")
                 a = t

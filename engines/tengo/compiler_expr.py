@@ -63,7 +63,7 @@ def _range_check(op: str, t: str, a_int: int | None, b_int: int | None) -> str:
 class ExprCompiler(CodegenBase):
     # --- provided by the function compiler (int specialisation) ------------------
 
-    def int_binary_op(self, op: str, a: str, b: str) -> str | None:
+    def int_binary_op(self, op: str, a: str, b: str, lazy: bool = False) -> str | None:
         raise NotImplementedError
 
     def spec_arith(self, n: A.BinaryExpr) -> str | None:
@@ -73,6 +73,9 @@ class ExprCompiler(CodegenBase):
         raise NotImplementedError
 
     def spec_callee(self, n: A.CallExpr, args: list[str]) -> tuple[str, bool] | None:
+        raise NotImplementedError
+
+    def _normalise_call(self, n: A.CallExpr, t: str) -> None:
         raise NotImplementedError
 
     # --- expressions ----------------------------------------------------------------
@@ -181,25 +184,26 @@ class ExprCompiler(CodegenBase):
                 return r
         if op in ("<", "<="):
             b = self.expr(n.rhs)
-            if _may_change_vars(n.lhs) and b.isidentifier() and not b.startswith("_t"):
+            if _may_change_vars(n.lhs) and self.copy_needed(b):
                 t = self.tmp()
                 self.emit(f"{t} = {b}")
                 b = t
             a = self.expr(n.lhs)
         else:
             a = self.expr(n.lhs)
-            if _may_change_vars(n.rhs) and a.isidentifier() and not a.startswith("_t"):
+            if _may_change_vars(n.rhs) and self.copy_needed(a):
                 t = self.tmp()
                 self.emit(f"{t} = {a}")
                 a = t
             b = self.expr(n.rhs)
-        return self.binary_op(op, a, b, n.pos)
+        spec = self.f.spec
+        return self.binary_op(op, a, b, n.pos, spec is not None and id(n) in spec.lazy.nodes)
 
-    def binary_op(self, op: str, a: str, b: str, pos: int) -> str:
+    def binary_op(self, op: str, a: str, b: str, pos: int, lazy: bool = False) -> str:
         if op not in ("==", "!="):
             self.count_alloc(pos)
         if self.f.spec is not None and self.is_int(a) and self.is_int(b):
-            r = self.int_binary_op(op, a, b)
+            r = self.int_binary_op(op, a, b, lazy)
             if r is None:  # / % << >> &^ of ints: the generic code, an int result
                 r = self._binary_op(op, a, b, pos)
                 self.f.int_atoms.add(r)
@@ -324,7 +328,7 @@ class ExprCompiler(CodegenBase):
 
     def x_IndexExpr(self, n: A.IndexExpr) -> str:
         x = self.expr(n.expr)
-        if _may_change_vars(n.index) and x.isidentifier() and not x.startswith("_t"):
+        if _may_change_vars(n.index) and self.copy_needed(x):
             t0 = self.tmp()
             self.emit(f"{t0} = {x}")
             x = t0
@@ -388,7 +392,7 @@ class ExprCompiler(CodegenBase):
         for i, arg in enumerate(n.args):
             a = self.expr(arg)
             later_complex = any(_may_change_vars(x) for x in n.args[i + 1 :])
-            if later_complex and a.isidentifier() and not a.startswith("_t"):
+            if later_complex and self.copy_needed(a):
                 t0 = self.tmp()
                 self.emit(f"{t0} = {a}")
                 a = t0
@@ -400,6 +404,7 @@ class ExprCompiler(CodegenBase):
                 self.emit(f"{t} = {direct[0]}({', '.join(args)})", n.pos)
                 if direct[1]:
                     self.f.int_atoms.add(t)
+                    self._normalise_call(n, t)
                 return t
             assert isinstance(fn, A.Ident)
             sym = self.resolve(fn.name)

@@ -19,7 +19,12 @@ parameters it does arithmetic on are ints:
   is a known int too;
 * such calls and pure operands (parameters, literals, ``p ± k``) are written
   as one Python expression; the line records the column of each call so that
-  an error raised in one still gets that call's Tengo position.
+  an error raised in one still gets that call's Tengo position;
+* sums that only feed returns, other such sums or accumulator parameters
+  skip the int64 range check, the entry wrapping the final result (see
+  :class:`.spec_analysis.Lazy`).
+
+The syntax-tree analyses are in :mod:`.spec_analysis`.
 
 Evaluation order and errors stay upstream's: only side-effect-free,
 non-failing int operations are moved or merged, and every call keeps its
@@ -29,113 +34,12 @@ allocation limit, where the generic code is the reference.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from . import ast as A
 from .codegen import FuncCtx, Sym, _int_atom, _out_of_range
 from .compiler_expr import ExprCompiler, _range_check
-
-# operators whose operands show that a parameter is meant to hold a number
-_NUMERIC_OPS = frozenset(
-    ("+", "-", "*", "/", "%", "<", ">", "<=", ">=", "==", "!=", "&", "|", "^", "<<", ">>", "&^")
-)
-_NON_INT_LITS = (
-    A.StringLit, A.FloatLit, A.CharLit, A.BoolLit, A.UndefinedLit, A.ArrayLit, A.MapLit,
-)  # fmt: skip
-_COMPACT = 1073741823  # CPython specialises compares with |v| <= this
-
-
-_LEAVES = (A.Ident, A.IntLit, A.FloatLit, A.CharLit, A.StringLit, A.BoolLit, A.UndefinedLit)
-
-
-def walk(node: A.Node) -> Iterator[A.Node]:
-    stack = [node]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        n = pop()
-        yield n
-        if isinstance(n, _LEAVES):
-            continue
-        for v in n.__dict__.values():
-            if isinstance(v, A.Node):
-                push(v)
-            elif type(v) is list and v and isinstance(v[0], A.Node):
-                extend(v)  # a list holds nodes only, or names only
-
-
-def assigned_names(tree: A.Node) -> set[str]:
-    """Names that are the target of ``=``, ``op=``, ``++`` or ``--`` anywhere."""
-    out: set[str] = set()
-    for n in walk(tree):
-        if isinstance(n, A.AssignStmt) and n.op != ":=":
-            out.update(t.name for t in n.lhs if isinstance(t, A.Ident))
-        elif isinstance(n, A.IncDecStmt) and isinstance(n.expr, A.Ident):
-            out.add(n.expr.name)
-    return out
-
-
-def _declared_names(body: A.Node) -> set[str]:
-    out: set[str] = set()
-    for n in walk(body):
-        if isinstance(n, A.AssignStmt) and n.op == ":=":
-            out.update(t.name for t in n.lhs if isinstance(t, A.Ident))
-        elif isinstance(n, A.ForInStmt):
-            out.add(n.key.name)
-            if n.value is not None:
-                out.add(n.value.name)
-    return out
-
-
-def _terminates(stmts: list[A.Node]) -> bool:
-    """True if running ``stmts`` always ends in a ``return`` (or an error)."""
-    real = [s for s in stmts if not isinstance(s, A.EmptyStmt)]
-    if not real:
-        return False
-    last = real[-1]
-    if isinstance(last, A.ReturnStmt):
-        return True
-    if isinstance(last, A.BlockStmt):
-        return _terminates(last.stmts)
-    if isinstance(last, A.IfStmt) and last.else_ is not None:
-        return _terminates(last.body.stmts) and _terminates([last.else_])
-    return False
-
-
-def int_params(
-    fn: A.FuncLit, self_name: str, file_assigned: Callable[[], set[str]]
-) -> list[int] | None:
-    """Indices of the parameters to specialise on, or None if ``fn`` (bound
-    to ``self_name``; ``file_assigned()`` gives the names assigned anywhere
-    in its file) does not qualify."""
-    if fn.varargs or not fn.params or self_name in fn.params:
-        return None
-    calls_self = False
-    numeric: set[str] = set()
-    other: set[str] = set()  # also used with a string, float, ... literal
-    for n in walk(fn.body):
-        if isinstance(n, A.FuncLit):
-            return None  # closures would be compiled twice; keep it simple
-        if isinstance(n, A.CallExpr) and isinstance(n.func, A.Ident):
-            calls_self = calls_self or n.func.name == self_name
-        elif isinstance(n, A.BinaryExpr) and n.op in _NUMERIC_OPS:
-            sides = [n.lhs, n.rhs]
-            for i, side in enumerate(sides):
-                while isinstance(side, A.ParenExpr):
-                    side = side.expr
-                sides[i] = side
-            names = {s.name for s in sides if isinstance(s, A.Ident)}
-            if any(isinstance(s, _NON_INT_LITS) for s in sides):
-                other |= names
-            else:
-                numeric |= names
-    if not calls_self or self_name in _declared_names(fn.body):
-        return None
-    if self_name in file_assigned():
-        return None
-    fixed = set(fn.params) - assigned_names(fn.body)
-    idx = [i for i, p in enumerate(fn.params) if p in numeric - other and p in fixed]
-    return idx or None
+from .spec_analysis import _COMPACT, Lazy, _terminates, assigned_names, int_params, lazy_positions
 
 
 @dataclass(eq=False)
@@ -147,6 +51,7 @@ class SpecInfo:
     ret_int: bool = True  # assumption: the body returns a known int
     all_ret_int: bool = True  # what compiling the body found
     fixed: set[str] = field(default_factory=set)  # py names of never-assigned parameters
+    lazy: Lazy = field(default_factory=Lazy)  # where int64 wrapping is deferred
 
 
 Inline = tuple[str, list[tuple[int, int]], bool]  # text, (byte column, pos) per call, is int
@@ -161,12 +66,17 @@ class FuncCompiler(ExprCompiler):
 
     # --- int operations in a specialised body ---------------------------------
 
-    def int_binary_op(self, op: str, a: str, b: str) -> str | None:
-        """``a op b`` for two known ints, or None to use the generic code."""
+    def int_binary_op(self, op: str, a: str, b: str, lazy: bool = False) -> str | None:
+        """``a op b`` for two known ints, or None to use the generic code
+        (``lazy``: a sum whose wrap is deferred, see spec_analysis.Lazy)."""
         a_int, b_int = _int_atom(a), _int_atom(b)
         if op in ("+", "-", "*"):
             if a_int is not None and b_int is not None:
                 return None  # folded by the generic code
+            if lazy and op != "*":
+                r = f"({a} {op} {b})"
+                self.f.int_atoms.add(r)
+                return r
             if (
                 op != "*"
                 and b_int is not None
@@ -212,6 +122,12 @@ class FuncCompiler(ExprCompiler):
             if sym is None or sym.fctx is not self.f or sym.py not in spec.fixed:
                 return None
             return sym.py, [], sym.py in self.f.int_atoms
+        if isinstance(n, A.BinaryExpr) and n.op in ("+", "-") and id(n) in spec.lazy.nodes:
+            a, b = self.spec_inline(n.lhs), self.spec_inline(n.rhs)
+            if a is None or b is None or not (a[2] and b[2]):
+                return None
+            head = f"({a[0]} {n.op} "
+            return head + b[0] + ")", _shift(a[1], 1) + _shift(b[1], len(head.encode())), True
         if isinstance(n, A.BinaryExpr) and n.op in ("+", "-"):
             lhs, rhs = n.lhs, n.rhs
             if n.op == "+" and isinstance(lhs, A.IntLit):
@@ -229,6 +145,8 @@ class FuncCompiler(ExprCompiler):
         if isinstance(n, A.CallExpr) and isinstance(n.func, A.Ident) and not n.ellipsis:
             if len(n.args) != spec.nparams or self.resolve(n.func.name) is not spec.self_sym:
                 return None
+            if spec.lazy.returns and id(n) not in spec.lazy.nodes:
+                return None  # its result may need a wrap: a statement of its own
             text = spec.name + "("
             spans = [(0, n.pos)]
             for i, arg in enumerate(n.args):
@@ -242,8 +160,23 @@ class FuncCompiler(ExprCompiler):
             return text + ")", spans, spec.ret_int
         return None
 
+    def _normalise_call(self, n: A.CallExpr, t: str) -> None:
+        """A self-call result where its wrap cannot be deferred: wrap it now."""
+        spec: SpecInfo = self.f.spec
+        if spec.lazy.returns and spec.ret_int and id(n) not in spec.lazy.nodes:
+            self.emit(f"if {_out_of_range(t)}: {t} = _wrap({t})")
+
     def spec_arith(self, n: A.BinaryExpr) -> str | None:
         """``f(..) + f(..)``-like sums of self-calls on one line."""
+        spec: SpecInfo = self.f.spec
+        if id(n) in spec.lazy.nodes:
+            r = self.spec_inline(n)
+            if r is None or not r[1]:
+                return None  # no calls in it: the atom path does as well
+            t = self.tmp()
+            self.emit(f"{t} = {r[0]}", n.pos, _shift(r[1], len(t) + 3))
+            self.f.int_atoms.add(t)
+            return t
         a = self.spec_inline(n.lhs)
         if a is None or not a[2]:
             return None
@@ -267,6 +200,7 @@ class FuncCompiler(ExprCompiler):
         self.emit(f"{t} = {r[0]}", n.pos, _shift(r[1], len(t) + 3))
         if r[2]:
             self.f.int_atoms.add(t)
+            self._normalise_call(n, t)
         return t
 
     def spec_callee(self, n: A.CallExpr, args: list[str]) -> tuple[str, bool] | None:
@@ -299,19 +233,29 @@ class FuncCompiler(ExprCompiler):
         if idx is not None:
             assert self_sym is not None
             spec = SpecInfo(self_sym, name + "s", idx, len(n.params))
+            spec.lazy = lazy_positions(n, self_sym.name, idx)
             mark = self.nsym
             fs, sparams = self._body(n, spec)
             if not spec.all_ret_int:
                 # the optimistic assumption failed: compile again without it
-                # (same symbol numbers, so both compiler passes stay in step)
+                # and without deferred wraps (same symbol numbers, so both
+                # compiler passes stay in step)
                 self.nsym = mark
                 spec.ret_int = False
+                spec.lazy = Lazy()
                 fs, sparams = self._body(n, spec)
             if not (self_sym.boxed or fs.box_params or f.box_params):
                 guard = " and ".join(f"type({params[i]}) is int" for i in idx)
-                f.lines.insert(
-                    0, (1, f"if {guard}: return {spec.name}({', '.join(params)})", None, None)
-                )
+                call = f"{spec.name}({', '.join(params)})"
+                if not spec.lazy.returns:
+                    f.lines[0:0] = [(1, f"if {guard}: return {call}", None, None)]
+                else:  # the result may be outside int64 (an int: lazy implies ret_int)
+                    fits = f"-{_COMPACT} <= _t0 <= {_COMPACT}"
+                    f.lines[0:0] = [
+                        (1, f"if {guard}:", None, None),
+                        (2, f"_t0 = {call}", None, None),
+                        (2, f"return _t0 if {fits} else _wrap(_t0)", None, None),
+                    ]
                 if not (fs.free or fs.nonlocals):
                     # reads nothing from outer scopes: a top-level function
                     # (a global lookup, no closure cells to copy per call)
@@ -370,4 +314,4 @@ class FuncCompiler(ExprCompiler):
             self.f.lines.append((ind + base, text, s, pos))
 
 
-__all__ = ["FuncCompiler", "SpecInfo", "_out_of_range", "assigned_names", "int_params"]
+__all__ = ["FuncCompiler", "SpecInfo"]

@@ -53,12 +53,21 @@ def _time(fn, repeat: int = 1) -> float:
     return best
 
 
+def _time_pair(fa, fb, repeat: int = 5) -> tuple[float, float]:
+    """Best of ``repeat`` runs of each, alternating, so that load from other
+    processes on a shared machine affects both sides alike."""
+    ta = tb = float("inf")
+    for _ in range(repeat):
+        ta = min(ta, _time(fa))
+        tb = min(tb, _time(fb))
+    return ta, tb
+
+
 def test_fib30() -> None:
     n = 30
     script = compile_script(FIB_TENGO.replace("N", str(n)))
     result: dict = {}
-    t_tengo = _time(lambda: result.update(script.run()), 3)
-    t_py = _time(lambda: fib_py(n), 3)
+    t_tengo, t_py = _time_pair(lambda: result.update(script.run()), lambda: fib_py(n))
     assert result["out"] == 832040
     print(
         f"\nfib({n}) recursive: tengo {t_tengo:.3f}s  cpython {t_py:.3f}s  ratio {t_tengo / t_py:.2f}x"
@@ -70,13 +79,12 @@ def test_fib_tail_call() -> None:
     src = FIB_TC_TENGO.replace("REPS", str(reps)).replace("N", str(n))
     script = compile_script(src)
     result: dict = {}
-    t_tengo = _time(lambda: result.update(script.run()), 3)
 
     def py() -> None:
         for _ in range(reps):
             fib_tc_py(n, 0, 1)
 
-    t_py = _time(py, 3)
+    t_tengo, t_py = _time_pair(lambda: result.update(script.run()), py)
     assert result["out"] == fib_tc_py(n, 0, 1)
     print(
         f"\nfibTC({n}) x{reps}: tengo {t_tengo:.3f}s  cpython {t_py:.3f}s  ratio {t_tengo / t_py:.2f}x"
@@ -93,7 +101,7 @@ def test_compile_2000_lines() -> None:
         lines.append(f'for k, v in m{i} {{ if k == "a" {{ v{i} += len(v) }} }}')
     src = "\n".join(lines)
     compile_script("x := 1")  # warm up imports
-    t = _time(lambda: compile_script(src), 3)
+    t = _time(lambda: compile_script(src), 5)
     script = compile_script(src)
     t_run = _time(script.run)
     print(f"\nparse+compile of {len(lines)} lines: {t * 1000:.1f} ms (run {t_run * 1000:.1f} ms)")

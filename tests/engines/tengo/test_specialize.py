@@ -194,3 +194,75 @@ def test_captured_outer_variables_and_module_functions() -> None:
     )
     script = compile_script('out := import("m")(20)', modules={"m": modsrc})
     assert script.run()["out"] == 2432902008176640000
+
+
+def _wrap64(v: int) -> int:
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v > MAX else v
+
+
+def test_deferred_wrap_of_returned_sums() -> None:
+    src = f"""
+    g := func(n) {{
+        if n == 0 {{ return {MAX} }}
+        return g(n - 1) + g(n - 1)
+    }}
+    d := func(n) {{
+        if n == 0 {{ return {MIN + 1} - 1 }}
+        return (d(n - 1)) - 1
+    }}
+    t := func(n, acc) {{
+        if n == 0 {{ return acc }}
+        return t(n - 1, acc + {MAX})
+    }}
+    l := func(n, x) {{
+        if n == 0 {{ return x }}
+        return l(n - 1, x) + x
+    }}
+    out := [g(1), g(5), l(3000, {MAX}), d(3), t(5, 0), g(3) < 0, string(g(2))]
+    """
+    assert "_t0 = _f1s(" in compile_script(src).unit.source  # wrapped at the entry
+    expected = [
+        _wrap64(2 * MAX),
+        _wrap64(32 * MAX),
+        _wrap64(3001 * MAX),
+        _wrap64(MIN - 3),
+        _wrap64(5 * MAX),
+        _wrap64(8 * MAX) < 0,
+        str(_wrap64(4 * MAX)),
+    ]
+    assert _both(src) == ("ok", expected)
+    # a self-call result used elsewhere than a returned sum is wrapped at once
+    src2 = f"""
+    h := func(n) {{
+        if n == 0 {{ return {MAX} }}
+        x := h(n - 1)
+        if x < 0 {{ return x }}
+        return h(n - 1) + h(n - 1)
+    }}
+    out := h(3)
+    """
+    assert _both(src2) == ("ok", _wrap64(2 * MAX))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the accumulator is compared: it must hold wrapped values
+        "if acc > 5 { return acc }; if n == 0 { return acc }; return f(n - 1, acc + BIG)",
+        # a self-call with a string where an int is expected: no deferred wraps
+        'if n == 0 { return acc }; if n == 1 { return f("x", acc + 1) }; return f(n - 1, acc + BIG)',
+        # a self-call result inside an argument
+        "if n <= 0 { return acc }; return f(n - 1, f(n - 2, acc) + acc + BIG)",
+        # products are always wrapped at once
+        "if n == 0 { return acc }; return f(n - 1, acc * 3 + BIG) * 5",
+        # a sum used in a condition, then returned
+        "if n == 0 { return acc }; s := f(n - 1, acc + BIG) + acc; if s > 0 { return s - 1 }; return s",
+        # the accumulator reaches a builtin
+        "if n == 0 { return string(acc) }; return f(n - 1, acc + BIG)",
+    ],
+)
+def test_deferred_wraps_only_where_unobservable(body: str) -> None:
+    src = f"f := func(n, acc) {{ {body} }}\nout := [f(6, 1), f(12, -3)]".replace("BIG", str(MAX))
+    status, out = _both(src)
+    assert status in ("ok", "error")
