@@ -68,7 +68,9 @@ def certainly_valid(schema: Any, value: Any) -> bool:
         # unless the value is a string.
         if not isinstance(value, str):
             return False
-        allowed = schema["enum"] if "enum" in schema else [schema["const"]]
+        if "const" in schema and value != schema["const"]:
+            return False
+        allowed = schema.get("enum", [value])
         if not isinstance(allowed, list) or value not in allowed:
             return False
     if isinstance(value, str) and not _length_ok(schema, len(value), "minLength", "maxLength"):
