@@ -478,7 +478,7 @@ AGENT = Module(
 
 _STEP_DOC = (
     "A step is a function(state) returning a table of updates (or nil), a workflow id, or a "
-    'table {name, fn | agent | tool | workflow | spell (another spell\'s folder or file in '
+    "table {name, fn | agent | tool | workflow | spell (another spell's folder or file in "
     "this spell's folder, any engine: the state is its parameters, its run-scope state its "
     'updates), arguments or params (tool, spell: a table whose "$path" '
     "strings read the state, or a function(state)), input (agent: a state path), output (the "
