@@ -1,8 +1,9 @@
 """Workflow checkpoints of a past run, read back from the run store for `--resume RUN_ID`.
 
-A top-level workflow step's checkpoint is a `state` record of the run scope at
-`workflow.<id>.checkpoint` (engines/api/workflow.py): the last step done, how many are done,
-and the whole state after it. The last one per workflow is where a resumed run goes on from.
+A workflow's checkpoint is a `state` record of the run scope at `workflow.<id>.checkpoint`,
+written after each step (engines/api/workflow_resume.py says what it holds). The last one of
+each top-level run of a workflow (`call` 1, 2..., absent in records written before version 2:
+the first) is where a resumed run goes on from; keyed `id`, then `id#2`...
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class ResumeError(Exception):
 @dataclass
 class ResumePoint:
     run: RunInfo
-    checkpoints: dict[str, dict[str, Any]]  # workflow id -> its last checkpoint
+    checkpoints: dict[str, dict[str, Any]]  # workflow id (or id#call) -> its last checkpoint
 
     def for_context(self) -> dict[str, Any]:
         return {"run": self.run.id, "checkpoints": dict(self.checkpoints)}
@@ -38,7 +39,11 @@ def checkpoints_of(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             and path.endswith(".checkpoint")
             and isinstance(data.get("new"), dict)
         ):
-            found[path[len("workflow.") : -len(".checkpoint")]] = data["new"]
+            workflow = path[len("workflow.") : -len(".checkpoint")]
+            call = data["new"].get("call")
+            if isinstance(call, int) and call > 1:
+                workflow = f"{workflow}#{call}"
+            found[workflow] = data["new"]
     return found
 
 
@@ -55,7 +60,7 @@ def resume_point(run_id: str, runs_db: str | None = None) -> ResumePoint:
     checkpoints = checkpoints_of(records)
     if not checkpoints:
         raise ResumeError(
-            f"cannot resume run {info.id}: it has no workflow checkpoint (no top-level "
-            "workflow step finished)"
+            f"cannot resume run {info.id}: it has no workflow checkpoint (no workflow "
+            "step finished)"
         )
     return ResumePoint(info, checkpoints)

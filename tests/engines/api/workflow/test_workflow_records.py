@@ -109,19 +109,29 @@ def test_the_debugger_hook_is_called_before_each_step(ctx: RunContext, services:
     }
 
 
-def test_a_checkpoint_follows_each_top_level_step(ctx: RunContext, services: Services) -> None:
+def test_a_checkpoint_follows_each_step_at_any_depth(ctx: RunContext, services: Services) -> None:
+    """After each step (nested ones too) the checkpoint holds the step, the state after it and
+    the frames of the workflows in progress; at the end, the final state, `finished`."""
     wf = services.workflow
     inner = wf.sequential({"name": "inner", "steps": [lambda s: {"b": 2}]})
     wid = wf.sequential({"name": "w", "steps": [lambda s: {"a": 1}, inner]})
     wf.run(wid, {})
     checkpoint = services.state.get("workflow.w.checkpoint", None, "run")
-    assert checkpoint == {"step": "w/inner", "completed": 2, "state": {"a": 1, "b": 2}}
+    assert checkpoint == {
+        "version": 2, "call": 1, "step": "w", "completed": 3, "state": {"a": 1, "b": 2},
+        "frames": {}, "finished": True,
+    }  # fmt: skip
     history = [
-        r.data
+        r.data["new"]
         for r in ctx.telemetry.sinks[0].of_kind("state")  # type: ignore[attr-defined]
         if r.data.get("path") == "workflow.w.checkpoint"
     ]
-    assert len(history) == 2
+    assert [c["step"] for c in history] == ["w/step1", "w/inner/step1", "w/inner", "w"]
+    assert history[1]["frames"] == {
+        "w": {"kind": "sequential", "done": 1, "step": "step1", "state": {"a": 1}},
+        "w/inner": {"kind": "sequential", "done": 1, "step": "step1"},  # state: the checkpoint's
+    }
+    assert history[1]["state"] == {"a": 1, "b": 2}
 
 
 def test_python_callers_and_list(services: Services) -> None:
