@@ -74,10 +74,12 @@ def skipped_nodes(records: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def fail_then_resume(folder: Path) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+def fail_then_resume(
+    folder: Path, *options: str
+) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     """Run the spell (it fails), then resume it with `fixed=true`: the run id, both runs'
     records."""
-    code, first = run_json(str(folder))
+    code, first = run_json(str(folder), *options)
     assert code != 0, printed(first)
     run_id = str(first[0]["run"])
     code, second = run_json("--resume", run_id, "--param", "fixed=true")
