@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from engines.host.debugger import EXCEPTION_FILTERS, WORKFLOW_STOPS, Debugger
@@ -198,10 +199,13 @@ class HostServer:
         self._require_debug()
         self.debugger.request_pause()
 
-    def _resume(self, mode: str) -> None:
+    def _require_stopped(self) -> None:
         self._require_debug()
         if not self.debugger.is_stopped:
             raise RequestError("the spell is not stopped")
+
+    def _resume(self, mode: str) -> None:
+        self._require_stopped()
         self.debugger.resume(mode)
 
     def on_continue(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -219,21 +223,16 @@ class HostServer:
 
     def on_skipStep(self, args: dict[str, Any]) -> None:
         """Custom: at a stop before a workflow step, go on without running that step."""
-        self._require_debug()
-        if not self.debugger.is_stopped:
-            raise RequestError("the spell is not stopped")
-        try:
-            self.debugger.skip_step()
-        except ValueError as exc:
-            raise RequestError(str(exc)) from None
+        self._step_command(self.debugger.skip_step)
 
     def on_rerunStep(self, args: dict[str, Any]) -> None:
         """Custom: at a stop after a workflow step, run it again on its input state."""
-        self._require_debug()
-        if not self.debugger.is_stopped:
-            raise RequestError("the spell is not stopped")
+        self._step_command(self.debugger.rerun_step)
+
+    def _step_command(self, command: Callable[[], None]) -> None:
+        self._require_stopped()
         try:
-            self.debugger.rerun_step()
+            command()
         except ValueError as exc:
             raise RequestError(str(exc)) from None
 

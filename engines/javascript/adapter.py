@@ -151,12 +151,12 @@ class JavaScriptEngine:
         self._capacity = len(self._data) // 2
         if debugger is not None:
             # Imported here: a run without a debugger never loads the instrumenter.
+            from engines.host.debug_support import DebugStops
             from engines.javascript.debug import JsDebugSupport
 
             self.debug = JsDebugSupport(self, debugger)
             debugger.attach(self.debug)
-            self.ctx.semantic_stop = self.debug.semantic_stop
-            self.ctx.exception_stop = self.debug.exception_stop
+            DebugStops(debugger, self.debug.end_run).wire(self.ctx)
 
     def _make_notify(self) -> Any:
         """The JavaScript function the spell's side calls once it has written a message.

@@ -16,11 +16,11 @@ read by direct `eval` in closures made inside the frame, so every local is reach
 
 from __future__ import annotations
 
-import os
 from importlib import resources
-from typing import Any
+from typing import Any, NoReturn
 
 from engines.errors import LimitExceeded
+from engines.host.debug_support import EngineDebugSupport, condition_error, frame_entry
 from engines.host.debugger import Debugger, Terminated
 
 _DEBUG_JS = resources.files("engines.javascript").joinpath("debug.js").read_text(encoding="utf-8")
@@ -31,28 +31,26 @@ _MODES = {None: 0, "entry": 1, "in": 1, "over": 2, "out": 3}
 _SCOPES = ("Locals", "Closure", "Globals")
 
 
-class JsDebugSupport:
+class JsDebugSupport(EngineDebugSupport):
     def __init__(self, engine: Any, debugger: Debugger) -> None:
-        self._engine = engine
-        self._debugger = debugger
+        super().__init__(engine, debugger, engine.spell_dir)
         buffer = engine._racer.eval(f"{_DEBUG_JS}\n//# sourceURL={_DEBUG_NAME}\n")
         memory = memoryview(buffer)
         self._ctl = memory[:32].cast("i")
         self._lines = memory[32:]
         self._marked: set[int] = set()
         self._sites: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        self._path = os.path.realpath(engine.spell_dir / "main.js")
+        self._path = self.path_of("main.js")
         self._depth: int | None = None  # from the hook's message, while it is being handled
         self._stops = 0
         self._querying = 0
-        self._handles: dict[int, tuple[Any, ...]] = {}
         self._codes: list[int] | None = None
 
     def instrument(self, source: str, chunkname: str) -> str:
         """The source V8 runs: instrumented, unless it does not parse (V8 then says why)."""
         from engines.javascript.instrument import instrument
 
-        self._path = os.path.realpath(self._engine.spell_dir / chunkname)
+        self._path = self.path_of(chunkname)
         result = instrument(source, chunkname)
         if result is None:
             return source
@@ -81,19 +79,9 @@ class JsDebugSupport:
         finally:
             self._depth = None
 
-    def semantic_stop(self, kind: str, name: str | None, description: str, payload: Any) -> None:
-        """Before a hook point, an LLM call, a tool, a workflow step (from the services)."""
-        try:
-            self._debugger.on_semantic(kind, name, description, payload)
-        except Terminated:
-            raise self._terminated() from None
-
-    def exception_stop(self, filter_name: str, message: str) -> None:
-        """Where an LLM call or a tool fails (the llm_error / tool_error filters)."""
-        try:
-            self._debugger.on_exception(filter_name, message, message)
-        except Terminated:
-            raise self._terminated() from None
+    def end_run(self) -> NoReturn:
+        """The end of a run the client terminated at a semantic or exception stop."""
+        raise self._terminated()
 
     def _terminated(self) -> LimitExceeded:
         """The client ended the run: end it like a limit, which the spell cannot catch."""
@@ -133,32 +121,27 @@ class JsDebugSupport:
     def depth(self) -> int:
         if self._depth is not None:
             return self._depth
+        if not self._spell_waits():
+            return 0
         return int(self._query("depth"))
 
     def release(self) -> None:
+        super().release()
         self._stops += 1
-        self._handles.clear()
         self._codes = None
 
     def stack(self) -> list[dict[str, Any]]:
+        if not self._spell_waits():
+            return []  # a hook point fired before the spell started (run_start)
         frames = self._query("stack")
         self._codes = [int(code) for _name, code in frames]
-        source = {"name": os.path.basename(self._path), "path": self._path}
         return [
-            {"id": index, "name": name, "source": source, "line": int(code) >> 6, "column": 1}
+            frame_entry(index, name, self._path, int(code) >> 6)
             for index, (name, code) in enumerate(frames, 1)
         ]
 
     def scopes(self, frame_id: int) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": scope,
-                "presentationHint": "locals" if scope == "Locals" else None,
-                "variablesReference": self._handle(("scope", frame_id, scope)),
-                "expensive": False,
-            }
-            for scope in _SCOPES
-        ]
+        return self._scopes(frame_id, _SCOPES)
 
     def variables(self, reference: int) -> list[dict[str, Any]]:
         handle = self._lookup(reference)
@@ -174,9 +157,9 @@ class JsDebugSupport:
         try:
             text, kind, ref, truthy = self._query("eval", frame_id or 1, expression)
         except ValueError as exc:
-            if context in ("condition", "log"):
-                # A broken condition must not stop the spell: it reads as false.
-                return {"result": f"<error: {exc}>", "truthy": False, "variablesReference": 0}
+            quiet = condition_error(context, exc)
+            if quiet is not None:
+                return quiet
             raise
         return {
             "result": text,
@@ -209,17 +192,19 @@ class JsDebugSupport:
         return names[0] if scope == "Locals" else names[1]
 
     def _variable(self, name: str, text: str, kind: str, ref: int) -> dict[str, Any]:
-        return {
-            "name": name,
-            "value": text,
-            "type": kind,
-            "variablesReference": self._handle(("js", ref)) if ref else 0,
-        }
+        return self._variable_entry(name, text, kind, ("js", ref) if ref else None)
+
+    def _spell_waits(self) -> bool:
+        """Whether V8 waits in one of the spell's requests (a hook's, an API call), the only
+        time debug.js can answer; not at a hook point fired before the spell starts."""
+        return bool(self._engine._depth > 0)
 
     def _query(self, *message: Any) -> Any:
         """Ask debug.js (blocked in a request, on V8's thread) and wait for its answer,
         serving any API call the question makes (an evaluated `state.get(...)`)."""
         engine = self._engine
+        if not self._spell_waits():
+            raise ValueError("no JavaScript frame is running")
         self._querying += 1
         try:
             engine._send(["dbg", *message])
@@ -232,14 +217,3 @@ class JsDebugSupport:
                 engine._serve_one(reply)
         finally:
             self._querying -= 1
-
-    def _handle(self, spec: tuple[Any, ...]) -> int:
-        reference = len(self._handles) + 1
-        self._handles[reference] = spec
-        return reference
-
-    def _lookup(self, reference: int) -> tuple[Any, ...]:
-        handle = self._handles.get(reference)
-        if handle is None:
-            raise ValueError(f"unknown variables reference {reference}")
-        return handle

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 from engines.api.services import Services
 from engines.api.workflow_branches import DEFERRABLE
 from engines.errors import ApiError, LimitExceeded, SpellError, memory_limit_exceeded
+from engines.host.debug_support import DebugStops
 from engines.host.debugger import Debugger, Terminated
 from engines.lua.convert import Converter
 from engines.lua.linehook import ENTRY_POINT, native_library
@@ -70,6 +71,7 @@ class LuaEngine:
         self.converter.branches = self.branches
         self.ctx.branches = self.branches
         self.debug_support: LuaDebugSupport | None = None
+        self.stops: DebugStops | None = None
         if debugger is not None:
             from engines.lua.debug import LuaDebugSupport
 
@@ -79,8 +81,8 @@ class LuaEngine:
                 self.ctx.emit("log", {"level": "warn", "message": message, "fields": {}})
             self.debug_support = LuaDebugSupport(self, debugger)
             debugger.attach(self.debug_support)
-            self.ctx.semantic_stop = self._semantic_stop
-            self.ctx.exception_stop = self._stop_on_exception
+            self.stops = DebugStops(debugger, self.terminate, hop=self._to_engine_thread)
+            self.stops.wire(self.ctx)
 
     def _build(self) -> Any:
         runtime = self.runtime
@@ -208,31 +210,16 @@ class LuaEngine:
         return self.limit_error.message
 
     def _stop_on_exception(self, filter_name: str, message: str) -> None:
-        assert self.debugger is not None
-        if self.branches.off_engine():
-            # A debugger stop inspects the runtime: it happens on the engine thread.
-            self.branches.call_python(self._stop_on_exception, filter_name, message)
-            return
-        try:
-            self.debugger.on_exception(filter_name, message, message)
-        except Terminated:
-            self.terminate()
+        if self.stops is not None:
+            self.stops.exception(filter_name, message)
 
-    def _semantic_stop(
-        self, kind: str, name: str | None, description: str, payload: Any = None
-    ) -> None:
-        """Called by services (on this engine's thread) before a hook point, an LLM call or a
-        tool: the debugger stops there when a function breakpoint asks for it."""
-        assert self.debugger is not None
-        if self.branches.off_engine():
-            # From a parallel branch's thread: the stop happens on the engine thread.
-            self.branches.call_python(self._semantic_stop, kind, name, description, payload)
-            return
-        try:
-            self.debugger.on_semantic(kind, name, description, payload)
-        except Terminated:
-            # Not a catchable API error: the run ends, like a limit.
-            raise LimitExceeded("terminated", self.terminate()) from None
+    def _to_engine_thread(self, stop: Callable[..., None], *args: Any) -> bool:
+        """A debugger stop inspects the runtime: from a parallel branch's thread it happens
+        on the engine thread (True: it was run there)."""
+        if not self.branches.off_engine():
+            return False
+        self.branches.call_python(stop, *args)
+        return True
 
     def _output(self, text: str) -> None:
         self.ctx.emit("output", {"stream": "stdout", "text": text})

@@ -9,23 +9,20 @@ arguments are sound.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from engines.host.debug_support import EngineDebugSupport, condition_error, frame_entry
 from engines.host.debugger import Debugger, Terminated
 
 _DEBUG_LUA = resources.files("engines.lua").joinpath("debug.lua").read_text(encoding="utf-8")
 _SCOPES = ("locals", "upvalues", "globals")
 
 
-class LuaDebugSupport:
+class LuaDebugSupport(EngineDebugSupport):
     def __init__(self, engine: Any, debugger: Debugger) -> None:
-        self._engine = engine
-        self._debugger = debugger
-        self._spell_dir = Path(engine.spell_dir)
+        super().__init__(engine, debugger, engine.spell_dir)
         runtime = engine.runtime
         loader = runtime.execute(
             "local source = ...; return assert(load(source, '=[debug]', 't'))", _DEBUG_LUA
@@ -41,8 +38,6 @@ class LuaDebugSupport:
         self._key_of = helpers.key_of
         self._set_field = helpers.set_field
         self._table_from = runtime.table_from
-        self._handles: dict[int, tuple[Any, ...]] = {}
-        self._real_paths: dict[str, str] = {}
 
     # -- events from Lua -------------------------------------------------------------------
 
@@ -53,13 +48,6 @@ class LuaDebugSupport:
             return str(self._engine.terminate())
         return None
 
-    def path_of(self, chunkname: str) -> str:
-        path = self._real_paths.get(chunkname)
-        if path is None:
-            path = os.path.realpath(self._spell_dir / chunkname)
-            self._real_paths[chunkname] = path
-        return path
-
     # -- DebugSupport ----------------------------------------------------------------------
 
     def configure(self, line_hooks: bool, lines: set[int]) -> None:
@@ -69,37 +57,17 @@ class LuaDebugSupport:
     def depth(self) -> int:
         return int(self._depth())
 
-    def release(self) -> None:
-        self._handles.clear()
-
     def stack(self) -> list[dict[str, Any]]:
         frames: list[dict[str, Any]] = []
 
         def report(index: int, name: str, chunkname: str, line: int) -> None:
-            path = self.path_of(chunkname)
-            frames.append(
-                {
-                    "id": index,
-                    "name": name,
-                    "source": {"name": os.path.basename(path), "path": path},
-                    "line": line,
-                    "column": 1,
-                }
-            )
+            frames.append(frame_entry(index, name, self.path_of(chunkname), line))
 
         self._stack(report)
         return frames
 
     def scopes(self, frame_id: int) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": scope.capitalize(),
-                "presentationHint": "locals" if scope == "locals" else None,
-                "variablesReference": self._handle(("scope", frame_id, scope)),
-                "expensive": False,
-            }
-            for scope in _SCOPES
-        ]
+        return self._scopes(frame_id, _SCOPES)
 
     def variables(self, reference: int) -> list[dict[str, Any]]:
         handle = self._lookup(reference)
@@ -112,10 +80,8 @@ class LuaDebugSupport:
 
     def _collector(self, found: list[dict[str, Any]]) -> Callable[..., None]:
         def report(name: str, value: Any, kind: str, rendered: str) -> None:
-            reference = self._handle(("table", value)) if kind == "table" else 0
-            found.append(
-                {"name": name, "value": rendered, "type": kind, "variablesReference": reference}
-            )
+            spec = ("table", value) if kind == "table" else None
+            found.append(self._variable_entry(name, rendered, kind, spec))
 
         return report
 
@@ -130,9 +96,9 @@ class LuaDebugSupport:
 
         ok, error = self._eval(frame_id or 1, expression, context == "repl", report)
         if not ok:
-            if context in ("condition", "log"):
-                # A broken condition must not stop the spell: it reads as false.
-                return {"result": f"<error: {error}>", "truthy": False, "variablesReference": 0}
+            quiet = condition_error(context, error)
+            if quiet is not None:
+                return quiet
             raise ValueError(str(error))
         first = values[0] if values else None
         return {
@@ -161,21 +127,4 @@ class LuaDebugSupport:
                 raise ValueError(f"no variable {name!r} in {handle[2]}")
         else:
             self._set_field(handle[1], self._key_of(handle[1], name), new_value)
-        return (
-            found[0]
-            if found
-            else {"name": name, "value": "nil", "type": "nil", "variablesReference": 0}
-        )
-
-    # -- handles ---------------------------------------------------------------------------
-
-    def _handle(self, spec: tuple[Any, ...]) -> int:
-        reference = len(self._handles) + 1
-        self._handles[reference] = spec
-        return reference
-
-    def _lookup(self, reference: int) -> tuple[Any, ...]:
-        handle = self._handles.get(reference)
-        if handle is None:
-            raise ValueError(f"unknown variables reference {reference}")
-        return handle
+        return found[0] if found else self._variable_entry(name, "nil", "nil")

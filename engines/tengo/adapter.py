@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from engines.api.services import Services
 from engines.errors import ApiError, LimitExceeded, SpellError
-from engines.host.debugger import Terminated
+from engines.host.debug_support import DebugStops
 from engines.tengo import (
     Limits,
     TengoCompileError,
@@ -110,8 +110,7 @@ class TengoEngine:
 
             self.debug = TengoDebugSupport(self, debugger)
             debugger.attach(self.debug)
-            self.ctx.semantic_stop = self._semantic_stop
-            self.ctx.exception_stop = self._stop_on_exception
+            DebugStops(debugger, self.terminated).wire(self.ctx)
         if debugger is None:
             # Parallel workflow branches on threads (compiled Tengo is Python code); under a
             # debugger they run one after another, so that its stops stay on one thread.
@@ -267,25 +266,6 @@ class TengoEngine:
 
     def interrupt(self) -> None:
         self._interrupt()
-
-    def _stop_on_exception(self, filter_name: str, message: str) -> None:
-        assert self.debugger is not None
-        try:
-            self.debugger.on_exception(filter_name, message, message)
-        except Terminated:
-            self.terminated()
-
-    def _semantic_stop(
-        self, kind: str, name: str | None, description: str, payload: Any = None
-    ) -> None:
-        """Called by services (on this engine's thread) before a hook point, an LLM call or a
-        tool: the debugger stops there when a function breakpoint asks for it."""
-        assert self.debugger is not None
-        try:
-            self.debugger.on_semantic(kind, name, description, payload)
-        except Terminated:
-            self.terminated()
-            raise LimitExceeded("terminated", "terminated by the client") from None
 
     def _interrupt(self) -> None:
         if self._thread_id is not None and not self._done.is_set():

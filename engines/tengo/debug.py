@@ -1,10 +1,10 @@
 """The Tengo side of the debugger: the engine-specific `DebugSupport` for engines/host/debugger.
 
-Under a debugger the spell is compiled with `line_hook`, so the generated Python calls
-`_line_hook(file, line)` before every statement. The hook is a closure that only tests the
-line against a set (the breakpoint lines, or every line while stepping) before anything else
-runs. Pause comes through `debug_poke` (the watchdog makes the engine thread call in, even
-from inside `for {}`), which also brings breakpoints set while running into force.
+Under a debugger the spell is compiled with `line_hook`: before every statement the
+generated Python tests a flag for its line and calls `_line_hook(file, line)` only when it is
+set (the breakpoint lines, or every line while stepping; see debug_poke). Pause comes through
+`debug_poke` too (the watchdog sets every flag, even the one `for {}` tests), which also
+brings breakpoints set while running into force.
 
 Tengo functions are Python functions and Tengo variables are Python locals with unique names
 (`count_2`), so frames and variables are read from the Python frames of the compiled unit,
@@ -14,13 +14,11 @@ through `debug_index`. Frames are walked on the engine thread only (the core gua
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from engines.host.debug_support import EngineDebugSupport, condition_error, frame_entry
 from engines.host.debugger import Debugger, Terminated
 from engines.tengo.debug_index import UnitIndex, tengo_name
 from engines.tengo.debug_poke import Poker
@@ -35,64 +33,40 @@ _LocalsToFast.argtypes = [ctypes.py_object, ctypes.c_int]
 _LocalsToFast.restype = None
 
 
-def _make_hook(watch: set[int], slow: Callable[[str, int], None]) -> Callable[[str, int], None]:
-    def _line_hook(file: str, line: int) -> None:
-        if line in watch:
-            slow(file, line)
-
-    return _line_hook
-
-
-class TengoDebugSupport:
+class TengoDebugSupport(EngineDebugSupport):
     def __init__(self, engine: Any, debugger: Debugger) -> None:
-        self._engine = engine
-        self._debugger = debugger
-        self._spell_dir = Path(engine.spell_dir)
-        self._watch: set[int] = set()
-        self.hook = _make_hook(self._watch, self._on_line)
-        self.poker = Poker(self._on_poke)
+        super().__init__(engine, debugger, engine.spell_dir)
+        self.hook = self._on_line
+        self.poker = Poker()
         self._index: UnitIndex | None = None
         self._filename: str | None = None
         self._mode: tuple[bool, set[int]] = (False, set())
         self._last: tuple[Any, int, int, str] = (None, 0, 0, "")
         self._evaluating = False
-        self._handles: dict[int, tuple[Any, ...]] = {}
         self._frames: list[FrameType] | None = None
         self._frozen: list[FrameType] | None = None
         # The last error seen leaving Tengo code, with the frames it went through.
         self._error: tuple[BaseException, list[FrameType]] | None = None
         self._touched: list[FrameType] = []
         self._compiled: dict[tuple[str, tuple[str, ...]], Any] = {}
-        self._real_paths: dict[str, str] = {}
 
     def bind(self, script: Any) -> None:
         """Called once the spell is compiled (with `self.hook` as its line hook)."""
         self._filename = script.filename
-        self._index = UnitIndex(script.unit.source, script.unit.line_map)
-        original = script._invoke
-
-        def invoke(fn: Any, *args: Any) -> Any:
-            return original(self._recording_errors(fn), *args)
-
+        self._index = UnitIndex(script.unit)
+        self.poker.use(script.line_flags)
         # The script forgets an error's traceback once it has read its Tengo frames; the
         # debugger wants the frames themselves (with their variables) for an exception stop.
-        script._invoke = invoke
+        script.on_error = self._record_error
         self.configure(*self._mode)
 
-    def _recording_errors(self, fn: Any) -> Callable[..., Any]:
-        def run(*args: Any) -> Any:
-            try:
-                return fn(*args)
-            except BaseException as exc:
-                frames = self._frames_of(exc)
-                seen = self._error
-                if seen is not None and (exc is seen[0] or exc.__context__ is seen[0]):
-                    # Back from a callback: its frames are the innermost.
-                    frames = seen[1] + frames
-                self._error = (exc, frames)
-                raise
-
-        return run
+    def _record_error(self, exc: BaseException) -> None:
+        frames = self._frames_of(exc)
+        seen = self._error
+        if seen is not None and (exc is seen[0] or exc.__context__ is seen[0]):
+            # Back from a callback: its frames are the innermost.
+            frames = seen[1] + frames
+        self._error = (exc, frames)
 
     def _frames_of(self, exc: BaseException) -> list[FrameType]:
         frames = []
@@ -109,7 +83,16 @@ class TengoDebugSupport:
     def _on_line(self, file: str, line: int) -> None:
         if self._evaluating:
             return
-        frame = sys._getframe(2)  # the hook's caller: the spell's own code
+        frame = sys._getframe(1)  # the hook's caller: the spell's own code
+        poker = self.poker
+        if poker.pending:  # poked: look for a pause and for new breakpoints
+            poker.settle()
+            if line not in poker.watch or self._debugger.terminating:
+                self._on_poke(frame)
+                return
+            self._debugger.refresh()  # on_line below stops for a pause
+        elif line not in poker.watch:
+            return  # a flag left over from a poke settled since
         generated = frame.f_lineno
         last_frame, last_line, last_generated, last_file = self._last
         self._last = (frame, line, generated, file)
@@ -149,25 +132,16 @@ class TengoDebugSupport:
         finally:
             self._frozen = None
 
-    def path_of(self, file: str) -> str:
-        path = self._real_paths.get(file)
-        if path is None:
-            path = os.path.realpath(self._spell_dir / file)
-            self._real_paths[file] = path
-        return path
-
     # -- DebugSupport ----------------------------------------------------------------------
 
     def configure(self, line_hooks: bool, lines: set[int]) -> None:
         self._mode = (line_hooks, set(lines))
-        watch = self._watch  # the hook holds this very set: change it in place
-        watch.clear()
         if not line_hooks:
-            return
-        if self._debugger.wants_every_line:
-            watch.update(self._index.hook_lines if self._index else range(1, 1 << 16))
+            self.poker.set_watch(set())
+        elif self._debugger.wants_every_line:
+            self.poker.set_watch(self._index.hook_lines if self._index else set())
         else:
-            watch.update(lines)
+            self.poker.set_watch(lines)
 
     def depth(self) -> int:
         filename = self._filename
@@ -180,7 +154,7 @@ class TengoDebugSupport:
         return depth
 
     def release(self) -> None:
-        self._handles.clear()
+        super().release()
         self._frames = None
         self._forget()
 
@@ -221,21 +195,14 @@ class TengoDebugSupport:
         return where or ("?", 0)
 
     def stack(self) -> list[dict[str, Any]]:
-        assert self._index is not None
+        if self._index is None:
+            return []  # a hook point fired before the spell was compiled (run_start)
         frames = []
         for index, frame in enumerate(self._spell_frames(), 1):
             file, line = self._location(frame)
             info = self._index.function(frame.f_code)
-            path = self.path_of(file)
-            frames.append(
-                {
-                    "id": index,
-                    "name": info.name if info else frame.f_code.co_name,
-                    "source": {"name": os.path.basename(path), "path": path},
-                    "line": line,
-                    "column": 1,
-                }
-            )
+            name = info.name if info else frame.f_code.co_name
+            frames.append(frame_entry(index, name, self.path_of(file), line))
         return frames
 
     def scopes(self, frame_id: int) -> list[dict[str, Any]]:
@@ -243,15 +210,7 @@ class TengoDebugSupport:
         names = ["locals"]
         if frame is not None and frame.f_code.co_name.startswith("_f"):
             names.append("globals")
-        return [
-            {
-                "name": name.capitalize(),
-                "presentationHint": "locals" if name == "locals" else None,
-                "variablesReference": self._handle(("scope", frame_id, name)),
-                "expensive": False,
-            }
-            for name in names
-        ]
+        return self._scopes(frame_id, names)
 
     def _main_frame(self) -> FrameType | None:
         for frame in reversed(self._spell_frames()):
@@ -301,13 +260,8 @@ class TengoDebugSupport:
         return [self._entry(name, value) for name, value in container_entries(handle[1])]
 
     def _entry(self, name: str, value: Any) -> dict[str, Any]:
-        reference = self._handle(("value", value)) if is_container(value) else 0
-        return {
-            "name": name,
-            "value": render(value, self._index),
-            "type": type_name(value),
-            "variablesReference": reference,
-        }
+        spec = ("value", value) if is_container(value) else None
+        return self._variable_entry(name, render(value, self._index), type_name(value), spec)
 
     # -- evaluate and set ------------------------------------------------------------------
 
@@ -316,9 +270,9 @@ class TengoDebugSupport:
             value = self._evaluate(frame_id, expression, statements=context == "repl")
         except (TengoError, ValueError) as exc:
             message = getattr(exc, "message", None) or str(exc)
-            if context in ("condition", "log"):
-                # A broken condition must not stop the spell: it reads as false.
-                return {"result": f"<error: {message}>", "truthy": False, "variablesReference": 0}
+            quiet = condition_error(context, message)
+            if quiet is not None:
+                return quiet
             raise ValueError(message) from None
         finally:
             if not self._debugger.is_stopped:
@@ -392,19 +346,6 @@ class TengoDebugSupport:
         else:
             _set_field(handle[1], name, new)
         return self._entry(name, new)
-
-    # -- handles ---------------------------------------------------------------------------
-
-    def _handle(self, spec: tuple[Any, ...]) -> int:
-        reference = len(self._handles) + 1
-        self._handles[reference] = spec
-        return reference
-
-    def _lookup(self, reference: int) -> tuple[Any, ...]:
-        handle = self._handles.get(reference)
-        if handle is None:
-            raise ValueError(f"unknown variables reference {reference}")
-        return handle
 
 
 def _set_field(container: Any, name: str, value: Any) -> None:
