@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from engines.host.client import HostClient
+from tests.benchmarks.debug_overhead import best_figures, latency_summary, pause_latencies
 
 REPO = Path(__file__).resolve().parents[2]
 HELLO = REPO / "resources" / "spellbook" / "hello"
@@ -98,24 +99,7 @@ def test_pause_latency(tmp_path: Path):
     """pause → stopped while the spell spins in `while true do end` (target ≤ 100 ms)."""
     program = tmp_path / "spin.lua"
     program.write_text('print("go")\nwhile true do end\n')
-    client, _ = _started()
-    client.request("launch", {"program": str(program), "limits": {"timeout": 60}})
-    client.request("configurationDone")
-    client.wait_for_event("output")
-    latencies = []
-    for _ in range(20):
-        start = time.perf_counter()
-        client.request("pause", {"threadId": 1})
-        client.wait_for_event("stopped")
-        latencies.append(time.perf_counter() - start)
-        client.request("continue", {"threadId": 1})
-        time.sleep(0.01)
-    client.terminate()
-    client.close()
-    print(
-        f"\npause → stopped: median {statistics.median(latencies) * 1000:.1f} ms, "
-        f"max {max(latencies) * 1000:.1f} ms over {len(latencies)}"
-    )
+    print(f"\npause → stopped: {latency_summary(pause_latencies(program))}")
 
 
 FIB = """
@@ -132,39 +116,17 @@ print(os.clock() - t)
 """
 
 
-def _fib_seconds(
-    tmp_path: Path, no_debug: bool, breakpoint_line: int | None, env: dict[str, str] | None = None
-) -> float:
-    program = tmp_path / "fib.lua"
-    program.write_text(FIB.lstrip("\n"))
-    client = _client(env=env)
-    client.request("initialize", {"adapterID": "llmspell"})
-    client.wait_for_event("initialized")
-    client.request("launch", {"program": str(program), "noDebug": no_debug})
-    if breakpoint_line is not None:
-        client.request(
-            "setBreakpoints",
-            {"source": {"path": str(program)}, "breakpoints": [{"line": breakpoint_line}]},
-        )
-    client.request("configurationDone")
-    while True:
-        name, body = client.events.get(timeout=60)
-        if name == "output" and body.get("category") == "stdout":
-            seconds = float(body["output"])
-            break
-    client.wait_for_event("terminated", 60)
-    client.close()
-    return seconds
-
-
 def test_breakpoint_overhead(tmp_path: Path):
     """fib(25) with no debugger, a debugger and no breakpoint, and a breakpoint in another
     function (line events on, filtered by the native hook in C; then by the pure-Lua hook,
     LLMSPELL_LUA_HOOK=lua, for comparison): target ≤ 3× the no-debugger time. Best of 5 each
     (fib(25) takes ~20 ms: one run is at the mercy of the machine's other work)."""
 
+    program = tmp_path / "fib.lua"
+    program.write_text(FIB.lstrip("\n"))
+
     def best(no_debug: bool, line: int | None, env: dict[str, str] | None = None) -> float:
-        return min(_fib_seconds(tmp_path, no_debug, line, env) for _ in range(5))
+        return best_figures(program, 5, no_debug=no_debug, breakpoint_line=line, env=env)[0]
 
     plain = best(True, None)
     attached = best(False, None)

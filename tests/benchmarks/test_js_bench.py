@@ -12,6 +12,7 @@ from pathlib import Path
 from engines.api.services import Services
 from engines.runner import context_for
 from engines.spell.loader import load_spell
+from tests.benchmarks.debug_overhead import best_figures
 
 
 def _services(tmp_path: Path) -> Services:
@@ -119,49 +120,17 @@ print(fibMs, Date.now() - t)
 """
 
 
-def _debug_bench_ms(tmp_path: Path, no_debug: bool, breakpoint_line: int | None) -> list[float]:
-    """[fib(27) ms, loop ms] measured inside the spell, through a real host over DAP."""
-    import os
-    import sys
-
-    from engines.host.client import HostClient
-
-    repo = Path(__file__).resolve().parents[2]
-    program = tmp_path / "main.js"
-    program.write_text(DEBUG_BENCH.lstrip("\n"))
-    env = dict(os.environ, PYTHONPATH=str(repo))
-    client = HostClient(None, command=[sys.executable, "-m", "engines.host"], env=env)
-    client.request("initialize", {"adapterID": "llmspell"})
-    client.wait_for_event("initialized")
-    client.request("launch", {"program": str(program), "noDebug": no_debug})
-    if breakpoint_line is not None:
-        client.request(
-            "setBreakpoints",
-            {"source": {"path": str(program)}, "breakpoints": [{"line": breakpoint_line}]},
-        )
-    client.request("configurationDone")
-    while True:
-        name, body = client.events.get(timeout=120)
-        if name == "output" and body.get("category") == "stdout":
-            figures = [float(x) for x in body["output"].split()]
-            break
-    client.wait_for_event("terminated", 60)
-    client.close()
-    return figures
-
-
 def test_debugger_overhead(tmp_path: Path) -> None:
     """fib(27) (~300 000 calls) and a 3-million-iteration loop with no debugger, and with a
     debugger and a breakpoint in another function (every statement hooked, filtered in
     JavaScript). Best of 3 each, timed inside the spell. V8 compiles both to a few ns per
     call or iteration, so the hooks weigh far more here than Lua's do on Lua's interpreter."""
 
-    def best(no_debug: bool, line: int | None) -> list[float]:
-        runs = [_debug_bench_ms(tmp_path, no_debug, line) for _ in range(3)]
-        return [min(run[i] for run in runs) for i in range(2)]
-
-    plain = best(True, None)
-    debugged = best(False, 2)
+    program = tmp_path / "main.js"
+    program.write_text(DEBUG_BENCH.lstrip("\n"))
+    # [fib(27) ms, loop ms], measured inside the spell, through a real host over DAP.
+    plain = best_figures(program, 3, no_debug=True)
+    debugged = best_figures(program, 3, no_debug=False, breakpoint_line=2)
     print(
         f"\njs fib(27): noDebug {plain[0]:.0f} ms, breakpoint in another function "
         f"{debugged[0]:.0f} ms ({debugged[0] / max(plain[0], 1):.1f}×); "
