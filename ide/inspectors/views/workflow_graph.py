@@ -72,12 +72,11 @@ class NodeLook:
         return (self.title, self.status, self.detail, self.paused, self.collapsed)
 
 
-class NodeItem(QGraphicsItem):
-    """A step, or a collapsed workflow: a rounded box, filled by status, with two lines."""
+class _LookItem(QGraphicsItem):
+    """A selectable item of the graph at its layout box, drawn from a `NodeLook`: a change
+    of look repaints it (and its tooltip) only when what it shows changed."""
 
-    RADIUS = 7
-
-    def __init__(self, node_id: str, box: Box, dark: bool) -> None:
+    def __init__(self, node_id: str, box: Box, dark: bool, z: int) -> None:
         super().__init__()
         self.node_id = node_id
         self.box = box
@@ -85,18 +84,33 @@ class NodeItem(QGraphicsItem):
         self.look = NodeLook(node_id, "pending", "")
         self.setPos(box.x, box.y)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
-        self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setZValue(2)
+        self.setZValue(z)
+
+    def tooltip(self, look: NodeLook) -> str:
+        raise NotImplementedError
 
     def set_look(self, look: NodeLook) -> None:
         if look.key() != self.look.key():
             self.look = look
-            self.setToolTip(f"{look.title}\n{look.status}\n{look.detail}".rstrip())
+            self.setToolTip(self.tooltip(look))
             self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         return QRectF(-4, -4, self.box.w + 8, self.box.h + 8)
+
+
+class NodeItem(_LookItem):
+    """A step, or a collapsed workflow: a rounded box, filled by status, with two lines."""
+
+    RADIUS = 7
+
+    def __init__(self, node_id: str, box: Box, dark: bool) -> None:
+        super().__init__(node_id, box, dark, z=2)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def tooltip(self, look: NodeLook) -> str:
+        return f"{look.title}\n{look.status}\n{look.detail}".rstrip()
 
     def paint(
         self,
@@ -142,27 +156,14 @@ class NodeItem(QGraphicsItem):
         painter.drawText(QRectF(8, 26, self.box.w - 16, 18), Qt.AlignmentFlag.AlignLeft, detail)
 
 
-class GroupItem(QGraphicsItem):
+class GroupItem(_LookItem):
     """An expanded workflow: a box around its steps with a header (name, type, status)."""
 
     def __init__(self, node_id: str, box: Box, dark: bool) -> None:
-        super().__init__()
-        self.node_id = node_id
-        self.box = box
-        self.dark = dark
-        self.look = NodeLook(node_id, "pending", "")
-        self.setPos(box.x, box.y)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
-        self.setZValue(0)
+        super().__init__(node_id, box, dark, z=0)
 
-    def set_look(self, look: NodeLook) -> None:
-        if look.key() != self.look.key():
-            self.look = look
-            self.setToolTip(f"{look.title} ({look.group_type})\n{look.status}\n{look.detail}")
-            self.update()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        return QRectF(-4, -4, self.box.w + 8, self.box.h + 8)
+    def tooltip(self, look: NodeLook) -> str:
+        return f"{look.title} ({look.group_type})\n{look.status}\n{look.detail}"
 
     def shape(self) -> QPainterPath:
         # Only the header takes clicks: the steps inside are items of their own.
