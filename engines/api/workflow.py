@@ -108,5 +108,5 @@ class WorkflowService(WorkflowSteps):
             raise
         finally:
             self._run = None
-        write_checkpoint(self._ctx, self._state, run, wf.name, final, finished=True)
+        write_checkpoint(self._ctx, self._state, run, wf.name, final, event="finished")
         return final

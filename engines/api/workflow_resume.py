@@ -9,9 +9,10 @@ progress (the top-level one and every nested one, by node path): where it is.
 - conditional: `chosen`, the branch decided on (set when it is decided, before it runs);
 - parallel: `state` the branches' input, `finished` the updates of each branch that finished.
 
-After each step, at any depth, and when a decision is taken, the run's state gets
-`workflow.<id>.checkpoint` = {version 2, call, step (node), completed, state (after that step),
-frames, and `finished` with the final state once the top-level workflow ends}. A frame without
+After each step, at any depth, the run's state gets `workflow.<id>.checkpoint` = {version 2,
+call, step (node), completed, state (after that step), frames}; when a conditional decides,
+the same with `decided` (the chosen node) instead of `step`; when the top-level workflow
+ends, `step` is its name, `state` the final state and `finished` true. A frame without
 `state` has the checkpoint's own (it is the same: written once). `call` tells apart two
 top-level runs of one workflow in a spell (1, 2...).
 
@@ -78,7 +79,10 @@ def take_resume(ctx: RunContext, wf: Workflow, run: Run) -> dict[str, Any] | Non
     run.resumed_from = source
     run.resume = frames
     run.done = int(checkpoint.get("completed") or 0)
-    ctx.emit("workflow.checkpoint", {**note, "step": checkpoint.get("step")})
+    ctx.emit(
+        "workflow.checkpoint",
+        {**note, "step": checkpoint.get("step") or checkpoint.get("decided")},
+    )
     return None
 
 
@@ -152,23 +156,27 @@ def write_checkpoint(
     run: Run,
     node: str,
     state: dict[str, Any],
-    finished: bool = False,
+    event: str = "step",
 ) -> None:
-    """After a step (any depth), a decision, or the end of the top-level workflow."""
-    if not finished:
-        run.done += 1
+    """After a step (`step`: the node, at any depth, and the state after it), when a
+    conditional decides (`decided`: the branch's node, and the state it starts from: not a
+    step done, so not under `step`, which the studio reads as one), or when the top-level
+    workflow ends (`finished`: the final state)."""
     with run.lock:
+        if event == "step":
+            run.done += 1
         frames = {path: _saved(frame, state) for path, frame in run.frames.items()}
     checkpoint: dict[str, Any] = {
         "version": VERSION,
         "call": run.call,
-        "step": node,
+        "step" if event == "step" else "decided": node,
         "completed": run.done,
         "state": state,
         "frames": frames,
     }
-    if finished:
-        checkpoint["finished"] = True
+    if event == "finished":
+        checkpoint = {**checkpoint, "step": node, "finished": True}
+        del checkpoint["decided"]
     try:
         state_service.set(f"workflow.{run.root}.checkpoint", checkpoint, "run")
     except ApiError as exc:

@@ -198,7 +198,7 @@ class WorkflowShapes(WorkflowBuilder):
             return state
         open_frame(run, path, {"kind": "conditional", "chosen": chosen.name})
         if resumed is None:
-            write_checkpoint(self._ctx, self._state, run, path, state)
+            write_checkpoint(self._ctx, self._state, run, f"{path}/{chosen.name}", state, "decided")
         return self._run_step(chosen, wf, state, run, path, depth)
 
     def _loop(

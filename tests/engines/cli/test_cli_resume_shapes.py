@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.engines.cli.test_cli_resume import fail_then_resume, make_spell, printed, skipped_nodes
+from tests.engines.cli.test_cli_resume import (
+    fail_then_resume,
+    make_spell,
+    printed,
+    run_json,
+    skipped_nodes,
+)
 
 NESTED = """\
 local inner = workflow.sequential{name = "inner", steps = {
@@ -189,3 +195,55 @@ def test_a_loop_of_parallel_of_sequential_goes_on_inside_the_branch(tmp_path: Pa
     assert printed(first).splitlines()[-3:] == ["a\t2", "b1\t2", "b2\t2"]
     assert printed(records) == "b2\t2\ntally\t2\na\t3\nb1\t3\nb2\t3\ntally\t3\nfinal\t18\n"
     assert skipped_nodes(records) == ["rounds/fan/a", "rounds/fan/bseq/b1"]
+
+
+CONCURRENT = """\
+local function branch(name)
+  return {name = name, fn = function(s)
+    print("ran " .. name)
+    if name == "b" and not params.get("fixed") then error("b is broken") end
+    return {[name] = name:upper()}
+  end}
+end
+local fan = workflow.parallel{name = "fan", merge = "last_wins",
+  steps = {branch("a"), branch("b"), branch("c")}}
+local final = workflow.run(fan, {})
+print("final", final.a, final.b, final.c)
+"""
+
+
+def test_concurrent_lua_branches_that_finished_keep_their_updates(tmp_path: Path) -> None:
+    """All three branches start at once (Lua coroutines): a and c finish, b fails."""
+    _, first, records = fail_then_resume(make_spell(tmp_path / "conc", CONCURRENT))
+    assert sorted(printed(first).splitlines()) == ["ran a", "ran b", "ran c"]
+    assert printed(records) == "ran b\nfinal\tA\tB\tC\n"
+    assert sorted(skipped_nodes(records)) == ["fan/a", "fan/c"]
+
+
+CHAIN = """\
+-- Fails when n is the number in ctl/fail_at.txt (in the spell folder; no file: it does not).
+local loop = workflow.loop{name = "count", times = 5, step = {name = "add", fn = function(s)
+  print("add", s.n)
+  local ok, file = pcall(tools.call, "file_read", {path = "ctl/fail_at.txt"})
+  if ok and tonumber(file.content) == s.n then error("failing at " .. s.n) end
+  return {n = s.n + 1}
+end}}
+print("final", workflow.run(loop, {n = 0}).n)
+"""
+
+
+def test_a_resumed_run_that_fails_again_can_be_resumed_in_turn(tmp_path: Path) -> None:
+    folder = make_spell(tmp_path / "chain", CHAIN)
+    (folder / "spell.yaml").write_text(
+        (folder / "spell.yaml").read_text() + "permissions:\n  files:\n    read: [ctl]\n"
+    )
+    (folder / "ctl").mkdir()
+    (folder / "ctl" / "fail_at.txt").write_text("1")
+    code, first = run_json(str(folder))
+    assert code == 1 and printed(first) == "add\t0\nadd\t1\n"
+    (folder / "ctl" / "fail_at.txt").write_text("3")
+    code, second = run_json("--resume", str(first[0]["run"]))
+    assert code == 1 and printed(second) == "add\t1\nadd\t2\nadd\t3\n"
+    (folder / "ctl" / "fail_at.txt").unlink()
+    code, third = run_json("--resume", str(second[0]["run"]))
+    assert code == 0 and printed(third) == "add\t3\nadd\t4\nfinal\t5\n"
