@@ -553,7 +553,7 @@ WORKFLOW = Module(
                 _p("state?:object", "The initial state (default {})."),
             ],
             "object",
-            "Run a workflow; returns the final state. After each top-level step a checkpoint "
+            "Run a workflow; returns the final state. After each step (at any depth) a checkpoint "
             "goes to run state `workflow.<id>.checkpoint`.",
         ),
         _f(
