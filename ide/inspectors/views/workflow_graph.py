@@ -98,6 +98,23 @@ class _LookItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         return QRectF(-4, -4, self.box.w + 8, self.box.h + 8)
 
+    def _begin(self, painter: QPainter) -> tuple[tuple[str, str, str], QRectF]:
+        """Antialiasing on; the status colours (fill, border, text) and the box to draw."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        return COLOURS[self.dark][self.look.status], QRectF(0, 0, self.box.w, self.box.h)
+
+    def _outline(self, border: str, width: float, paused_width: float | None = None) -> QPen:
+        """The box's pen: the paused outline (when `paused_width` says how wide), else the
+        selected one, else the status border, dashed for a skipped step."""
+        if paused_width is not None and self.look.paused:
+            return QPen(QColor(PAUSED[self.dark]), paused_width)
+        if self.isSelected():
+            return QPen(QColor(SELECTED[self.dark]), 2.5)
+        pen = QPen(QColor(border), width)
+        if self.look.status == "skipped":
+            pen.setStyle(Qt.PenStyle.DashLine)
+        return pen
+
 
 class NodeItem(_LookItem):
     """A step, or a collapsed workflow: a rounded box, filled by status, with two lines."""
@@ -119,20 +136,13 @@ class NodeItem(_LookItem):
         widget: QWidget | None = None,
     ) -> None:
         look = self.look
-        fill, border, text = COLOURS[self.dark][look.status]
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = QRectF(0, 0, self.box.w, self.box.h)
+        (fill, border, text), rect = self._begin(painter)
         if look.paused:
             halo = QPen(QColor(PAUSED[self.dark]), 5)
             painter.setPen(halo)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), self.RADIUS + 2, self.RADIUS + 2)
-        pen = QPen(QColor(border), 2 if look.status != "pending" else 1.2)
-        if look.status == "skipped":
-            pen.setStyle(Qt.PenStyle.DashLine)
-        if self.isSelected():
-            pen = QPen(QColor(SELECTED[self.dark]), 2.5)
-        painter.setPen(pen)
+        painter.setPen(self._outline(border, 2 if look.status != "pending" else 1.2))
         painter.setBrush(QBrush(QColor(fill)))
         painter.drawRoundedRect(rect, self.RADIUS, self.RADIUS)
         painter.setPen(QColor(text))
@@ -178,19 +188,10 @@ class GroupItem(_LookItem):
         widget: QWidget | None = None,
     ) -> None:
         look = self.look
-        fill, border, text = COLOURS[self.dark][look.status]
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = QRectF(0, 0, self.box.w, self.box.h)
+        (fill, border, text), rect = self._begin(painter)
         background = QColor(fill)
         background.setAlpha(90 if self.dark else 120)
-        pen = QPen(QColor(border), 1.5)
-        if look.status == "skipped":
-            pen.setStyle(Qt.PenStyle.DashLine)
-        if look.paused:
-            pen = QPen(QColor(PAUSED[self.dark]), 4)
-        elif self.isSelected():
-            pen = QPen(QColor(SELECTED[self.dark]), 2.5)
-        painter.setPen(pen)
+        painter.setPen(self._outline(border, 1.5, paused_width=4))
         painter.setBrush(QBrush(background))
         painter.drawRoundedRect(rect, 9, 9)
         painter.setPen(QColor(text))
