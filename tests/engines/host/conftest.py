@@ -271,5 +271,11 @@ def spell(tmp_path: Path) -> WriteSpell:
     return write
 
 
+@pytest.fixture
+def lang_spell(spell: WriteSpell) -> Callable[[Any, str], Path]:
+    """Writes a spell in a language of tests/engines/host/languages.py (its main file)."""
+    return lambda lang, source: spell(source, name=lang.main)
+
+
 def python() -> str:
     return sys.executable

@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from tests.engines.host.languages import LANGUAGES
+from tests.engines.host.languages import each_language
 from tests.engines.host.scenarios import Language, pause_latency, running
-
-each_language = pytest.mark.parametrize("lang", LANGUAGES, ids=str)
-
-
-@pytest.fixture
-def write(spell):
-    return lambda lang, source: spell(source, name=lang.main)
-
 
 # -- pause ----------------------------------------------------------------------------------
 
 
 @each_language
-def test_pause_stops_a_busy_loop_at_once(host, write, lang: Language):
+def test_pause_stops_a_busy_loop_at_once(host, lang_spell, lang: Language):
     """pause stops an empty busy loop well within 100 ms (asserted < 0.5 s for loaded CI)."""
-    dap = running(host, write(lang, lang.busy), limits={"timeout": 5})
+    dap = running(host, lang_spell(lang, lang.busy), limits={"timeout": 5})
     elapsed = pause_latency(dap)
     print(f"pause → stopped ({lang}): {elapsed * 1000:.1f} ms")
     assert elapsed < 0.5
@@ -41,9 +31,9 @@ def test_pause_stops_a_busy_loop_at_once(host, write, lang: Language):
 
 
 @each_language
-def test_many_pause_continue_cycles(host, write, lang: Language):
+def test_many_pause_continue_cycles(host, lang_spell, lang: Language):
     """Twenty pause/continue cycles in a row each stop promptly."""
-    dap = running(host, write(lang, lang.busy), limits={"timeout": 10})
+    dap = running(host, lang_spell(lang, lang.busy), limits={"timeout": 10})
     worst = pause_latency(dap)
     for _ in range(19):
         dap.resume()
@@ -58,9 +48,9 @@ def test_many_pause_continue_cycles(host, write, lang: Language):
 
 
 @each_language
-def test_terminate_ends_a_running_spell_within_a_second(host, write, lang: Language):
+def test_terminate_ends_a_running_spell_within_a_second(host, lang_spell, lang: Language):
     """terminate ends a busy loop: exited (code 3) and terminated within 1 s."""
-    dap = running(host, write(lang, lang.busy), limits={"timeout": 30})
+    dap = running(host, lang_spell(lang, lang.busy), limits={"timeout": 30})
     sent = time.monotonic()
     dap("terminate")
     code = dap.exit_code(2)
@@ -76,9 +66,9 @@ def test_terminate_ends_a_running_spell_within_a_second(host, write, lang: Langu
 
 
 @each_language
-def test_terminate_while_stopped(host, write, lang: Language):
+def test_terminate_while_stopped(host, lang_spell, lang: Language):
     """terminate while stopped at a breakpoint ends the run uncatchably (exit code 3)."""
-    dap = host().launch(write(lang, lang.short), breakpoints=[lang.short_line])
+    dap = host().launch(lang_spell(lang, lang.short), breakpoints=[lang.short_line])
     dap.stopped()
     dap("terminate")
     assert dap.exit_code(2) == 3
@@ -86,9 +76,9 @@ def test_terminate_while_stopped(host, write, lang: Language):
 
 
 @each_language
-def test_terminate_no_debug_run(host, write, lang: Language):
+def test_terminate_no_debug_run(host, lang_spell, lang: Language):
     """terminate also ends a noDebug run (the CLI's Ctrl-C)."""
-    dap = running(host, write(lang, lang.busy), noDebug=True, limits={"timeout": 30})
+    dap = running(host, lang_spell(lang, lang.busy), noDebug=True, limits={"timeout": 30})
     dap("terminate")
     assert dap.exit_code(2) == 3
 
@@ -97,9 +87,11 @@ def test_terminate_no_debug_run(host, write, lang: Language):
 
 
 @each_language
-def test_function_breakpoint_on_a_hook_point_stops_before_its_hooks(host, write, lang: Language):
+def test_function_breakpoint_on_a_hook_point_stops_before_its_hooks(
+    host, lang_spell, lang: Language
+):
     """`hook:custom.x` stops at hooks.fire, before the registered hook runs, with the payload."""
-    dap = host().launch(write(lang, lang.hooks), functions=["hook:custom.x"])
+    dap = host().launch(lang_spell(lang, lang.hooks), functions=["hook:custom.x"])
     stopped = dap.stopped()
     assert stopped["reason"] == "function breakpoint"
     assert stopped["llmspell"] == {"kind": "hook", "payload": {"n": 1}}
@@ -114,9 +106,9 @@ def test_function_breakpoint_on_a_hook_point_stops_before_its_hooks(host, write,
 
 
 @each_language
-def test_function_breakpoint_on_every_hook_point(host, write, lang: Language):
+def test_function_breakpoint_on_every_hook_point(host, lang_spell, lang: Language):
     """`hook` alone stops at every point fired, even one with no hooks registered."""
-    dap = host().launch(write(lang, lang.hooks), functions=["hook"])
+    dap = host().launch(lang_spell(lang, lang.hooks), functions=["hook"])
     points = []
     while not dap._ended_or_stopped():
         points.append(dap.events_named("stopped")[-1]["description"])
@@ -128,9 +120,9 @@ def test_function_breakpoint_on_every_hook_point(host, write, lang: Language):
 
 
 @each_language
-def test_function_breakpoint_condition(host, write, lang: Language):
+def test_function_breakpoint_condition(host, lang_spell, lang: Language):
     """A function breakpoint's condition is evaluated in the spell's frame."""
-    dap = host().launch(write(lang, lang.hooks), configure=False)
+    dap = host().launch(lang_spell(lang, lang.hooks), configure=False)
     condition = f"{lang.hooks_seen} > 0"
     dap("setFunctionBreakpoints", breakpoints=[{"name": "hook", "condition": condition}])
     dap("configurationDone")
@@ -140,9 +132,9 @@ def test_function_breakpoint_condition(host, write, lang: Language):
 
 
 @each_language
-def test_terminate_while_stopped_at_a_hook_point_ends_the_run(host, write, lang: Language):
+def test_terminate_while_stopped_at_a_hook_point_ends_the_run(host, lang_spell, lang: Language):
     """terminate at a function breakpoint ends the run uncatchably (exit code 3)."""
-    dap = host().launch(write(lang, lang.hook_caught), functions=["hook:custom.x"])
+    dap = host().launch(lang_spell(lang, lang.hook_caught), functions=["hook:custom.x"])
     dap.stopped()
     dap("terminate")
     assert dap.exit_code(2) == 3

@@ -10,18 +10,16 @@ import re
 
 import pytest
 
-from tests.engines.host.languages import LANGUAGES
+from tests.engines.host.languages import LANGUAGES, each_language
 from tests.engines.host.scenarios import Language, children
-
-each_language = pytest.mark.parametrize("lang", LANGUAGES, ids=str)
 
 
 @pytest.fixture
-def nested(host, spell):
+def nested(host, lang_spell):
     """A run of the language's `nested` spell, stopped at its breakpoint inside show()."""
 
     def stop(lang: Language):
-        dap = host().launch(spell(lang.nested, name=lang.main), breakpoints=[lang.nested_line])
+        dap = host().launch(lang_spell(lang, lang.nested), breakpoints=[lang.nested_line])
         assert dap.stopped()["reason"] == "breakpoint"
         assert dap.line() == lang.nested_line
         return dap
