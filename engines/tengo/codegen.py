@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ast as A
+from .debug_info import DebugInfo
 from .errors import Frame, TengoCompileError
 from .scanner import SourceFile
 
@@ -49,6 +50,8 @@ class Scope:
     parent: Scope | None
     fctx: FuncCtx | None
     syms: dict[str, Sym] = field(default_factory=dict)
+    # (debug) loop variables of `for` statements directly in this block: see debug_info
+    carried: list[Sym] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -70,6 +73,9 @@ class FuncCtx:
     int_atoms: set[str] = field(default_factory=set)
     # set while compiling the int-specialised body of a function
     spec: Any = None
+    # (debug) the generated function's name and its debug_info marks
+    py_name: str = ""
+    marks: list[tuple[int, str, Any]] = field(default_factory=list)
 
 
 class CompileOptions:
@@ -105,6 +111,8 @@ class CompiledUnit:
         # generated line -> ((column, Tengo position), ...) for lines holding
         # several calls: the failing call's column picks the position
         self.col_map: dict[int, tuple[tuple[int, int], ...]] = {}
+        # names, scopes and statement lines for the debugger (with line_hook only)
+        self.debug: DebugInfo | None = None
 
 
 def _has_continue(node: Any) -> bool:
@@ -227,6 +235,9 @@ class CodegenBase:
         self.file_tree: A.Node | None = None
         self._assigned: dict[int, set[str]] = {}
         self.top_defs: list[tuple[str, FuncCtx]] = []
+        # (debug) every generated function: (context, kind, Tengo line, name given to it)
+        self.debug_fns: list[tuple[FuncCtx, str, int, str | None, list[str]]] = []
+        self.fn_hint: str | None = None  # the name a function literal is being given
 
     # --- helpers --------------------------------------------------------------
 
@@ -299,7 +310,21 @@ class CodegenBase:
 
     def pop_scope(self) -> None:
         assert self.scope.parent is not None
+        if self.opts.line_hook:
+            self.mark_scope_end(self.scope)
         self.scope = self.scope.parent
+
+    def mark(self, kind: str, data: Any, index: int | None = None) -> None:
+        """A debug_info mark at line `index` of the current function (default: the next)."""
+        f = self.f
+        f.marks.append((len(f.lines) if index is None else index, kind, data))
+
+    def mark_scope_end(self, scope: Scope) -> None:
+        own = [s.py for s in scope.syms.values() if s.fctx is self.f and s.kind != "builtin"]
+        if own:
+            self.mark("end", (self.f, own))
+        if scope.carried:
+            self.mark("outer", (self.f, [s.py for s in scope.carried]))
 
     def define(self, name: str) -> Sym:
         self.nsym += 1
@@ -351,11 +376,16 @@ class CodegenBase:
                 self.emit(f"{sym.py} = [{value}]")
             else:
                 self.emit(f"{sym.py}[0] = {value}")
-            return
-        if sym.fctx is not self.f:
-            self.f.nonlocals.add(sym.py)
-        if not self.retarget(value, sym.py + " = "):
-            self.emit(f"{sym.py} = {value}")
+        else:
+            if sym.fctx is not self.f:
+                self.f.nonlocals.add(sym.py)
+            if not self.retarget(value, sym.py + " = "):
+                self.emit(f"{sym.py} = {value}")
+        if define and self.opts.line_hook:
+            self.mark_defined(sym, len(self.f.lines) - 1)
+
+    def mark_defined(self, sym: Sym, index: int) -> None:
+        self.mark("def", (sym.fctx, sym.py, sym.boxed), index)
 
     def retarget(self, value: str, prefix: str) -> bool:
         """If the last line (at the current indentation) computed ``value``

@@ -46,6 +46,7 @@ from .codegen import (
     _out_of_range,
     _py_arith_ok,
 )
+from .debug_info import DebugRecorder, display_name
 from .errors import Frame, TengoCompileError
 from .parser import parse, recursion_headroom
 from .scanner import SourceFile
@@ -60,7 +61,7 @@ class Compiler(FuncCompiler):
     # --- entry points -----------------------------------------------------------
 
     def compile_main(self, src: SourceFile, tree: A.File) -> CompiledUnit:
-        self.f = FuncCtx(None, src, "main")
+        self.f = FuncCtx(None, src, "main", py_name="_main")
         self.scope = Scope(None, None)
         for name in BUILTIN_NAMES:
             self.scope.syms[name] = Sym(name, f"_b_{name}", "builtin", None)
@@ -72,18 +73,25 @@ class Compiler(FuncCompiler):
             globals_.append(sym)
             self._note_global(sym)
             self.emit(f"{sym.py} = _g[{name!r}]")
+            if self.opts.line_hook:
+                self.mark_defined(sym, len(self.f.lines) - 1)
         self.block_stmts(tree.stmts)
+        if self.opts.line_hook:
+            self.mark_scope_end(self.scope)
         all_globals = self._collect_globals()
         self.emit("return {" + ", ".join(f"{n!r}: {p}" for n, p in all_globals) + "}")
         main = self.f
         out: list[str] = []
         line_map: list = [None]
         col_map: dict[int, tuple[tuple[int, int], ...]] = {}
+        recorder = self._debug_recorder(main) if self.opts.line_hook else None
         for header, fdef in self.top_defs:
             out.append(header)
             line_map.append(None)
             self._flatten(fdef, out, line_map, col_map, 0)
         for mod in self.module_defs:
+            if recorder is not None:
+                recorder.place(mod.marks, len(line_map))
             self._flatten(mod, out, line_map, col_map, 0)
         out.append("def _main(_g):")
         line_map.append(None)
@@ -91,11 +99,22 @@ class Compiler(FuncCompiler):
         if pre:
             out.append("    " + " = ".join(sorted(pre)) + " = None")
             line_map.append(None)
+        if recorder is not None:
+            recorder.place(main.marks, len(line_map))
         self._flatten(main, out, line_map, col_map, 0)
         unit = CompiledUnit("\n".join(out) + "\n", line_map, self.consts, self.fn_info)
         unit.global_names = [n for n, _ in all_globals]
         unit.col_map = col_map
+        if recorder is not None:
+            unit.debug = recorder.info
         return unit
+
+    def _debug_recorder(self, main: FuncCtx) -> DebugRecorder:
+        recorder = DebugRecorder()
+        recorder.function("_main", "main", [])
+        for f, kind, line, hint, params in self.debug_fns:
+            recorder.function(f.py_name, display_name(kind, f.src.name, line, hint), params)
+        return recorder
 
     def _collect_globals(self) -> list[tuple[str, str]]:
         # every global defined anywhere in main (the latest definition of a name wins)
@@ -122,8 +141,11 @@ class Compiler(FuncCompiler):
 
     def stmt(self, n: A.Node) -> None:
         if self.opts.line_hook and not isinstance(n, (A.EmptyStmt, A.BlockStmt)):
+            # The hook is called only when the debugger flagged the line (a breakpoint,
+            # stepping, a pause or new breakpoints to take in): otherwise a list lookup.
             line = self.f.src.line_col(n.pos)[0]
-            self.emit(f"_line_hook({self.f.src.name!r}, {line})")
+            self.mark("hook", (self.f.src.name, line))
+            self.emit(f"if _lw[{line}]: _line_hook({self.f.src.name!r}, {line})")
         m = getattr(self, "s_" + type(n).__name__)
         m(n)
 
@@ -175,6 +197,8 @@ class Compiler(FuncCompiler):
                     self.write_sym(sym, value, define=True)
                 else:
                     self.emit(f"{sym.py} = [None]")
+                    if self.opts.line_hook:
+                        self.mark_defined(sym, len(self.f.lines) - 1)
                     value = self.expr(rhs[0])
                     self.emit(f"{sym.py}[0] = {value}")
                 self._note_global(sym)
@@ -192,6 +216,8 @@ class Compiler(FuncCompiler):
             return
         if op == "+=" and not sels and self._add_in_place(node, sym, rhs[0]):
             return
+        if op == "=" and not sels and isinstance(rhs[0], A.FuncLit):
+            self.fn_hint = name
         if op != "=":
             cur = self.expr(lhs[0])
             if _may_change_vars(rhs[0]) and not cur.startswith("_t"):
@@ -389,6 +415,8 @@ class Compiler(FuncCompiler):
             self.emit(f"{flag} = True")
         self.emit("while True:")
         self.f.ind += 1
+        if self.opts.line_hook and n.post is None:
+            self._loop_poke(n.body)
         if post_first:
             assert n.post is not None
             self.emit(f"if {flag}: {flag} = False")
@@ -404,7 +432,14 @@ class Compiler(FuncCompiler):
             self.stmt(n.post)
         self._leave_loop()
         self.f.ind -= 1
+        loop_vars = list(self.scope.syms.values())
         self.pop_scope()
+        self.scope.carried.extend(loop_vars)
+
+    def _loop_poke(self, body: A.BlockStmt) -> None:
+        """A loop whose iterations run no statement still answers a pause (line 0)."""
+        if not _has_statement(body):
+            self.emit(f"if _lw[0]: _line_hook({self.f.src.name!r}, 0)")
 
     def s_ForInStmt(self, n: A.ForInStmt) -> None:
         self.push_scope()
@@ -423,11 +458,16 @@ class Compiler(FuncCompiler):
             self.emit(f"for {vt} in _iter_values({it}):", n.pos)
         else:
             self.emit(f"for {kt} in _iter_keys({it}):", n.pos)
+        header = len(self.f.lines) - 1
         self.f.ind += 1
+        if self.opts.line_hook:
+            self._loop_poke(n.body)
         for sym, t in ((ksym, kt), (vsym, vt)):
             if sym is not None:
                 if sym.boxed:
                     self.write_sym(sym, t, define=True)
+                elif self.opts.line_hook:
+                    self.mark_defined(sym, header)
                 self._note_global(sym)
         self.s_BlockStmt(n.body)
         self.f.ind -= 1
@@ -441,7 +481,8 @@ class Compiler(FuncCompiler):
         self.module_stack.append(name)
         self.nfunc += 1
         fn = f"_mod{self.nfunc}"
-        self.f = FuncCtx(None, src, "module")
+        self.f = FuncCtx(None, src, "module", py_name=fn)
+        self.debug_fns.append((self.f, "module", 1, None, []))
         root = Scope(None, None)
         for b in BUILTIN_NAMES:
             root.syms[b] = Sym(b, f"_b_{b}", "builtin", None)
@@ -452,12 +493,22 @@ class Compiler(FuncCompiler):
         self.f.lines.append((0, f"def {fn}():", None, None))
         self.block_stmts(tree.stmts)
         self.emit("return None")
+        if self.opts.line_hook:
+            self.mark_scope_end(self.scope)
         self.module_defs.append(self.f)
         self.module_fn[name] = fn
         self.module_stack.pop()
         self.file_tree = saved_tree
         self.f, self.scope, self.loops = saved
         return fn
+
+
+def _has_statement(block: A.BlockStmt) -> bool:
+    """Whether running the block runs a statement (which has a hook)."""
+    return any(
+        _has_statement(s) if isinstance(s, A.BlockStmt) else not isinstance(s, A.EmptyStmt)
+        for s in block.stmts
+    )
 
 
 def compile_program(src: SourceFile, opts: CompileOptions) -> CompiledUnit:

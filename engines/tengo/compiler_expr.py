@@ -132,6 +132,8 @@ class ExprCompiler(CodegenBase):
         for e in n.elements:
             if self.opts.max_string_len is not None and len(e.key) > self.opts.max_string_len:
                 raise self.error(n, "exceeding string size limit")
+            if isinstance(e.value, A.FuncLit):
+                self.fn_hint = e.key
             items.append(f"{e.key!r}: {self.expr(e.value)}")
         t = self.tmp()
         self.count_alloc(n.pos)

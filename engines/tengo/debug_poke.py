@@ -1,69 +1,63 @@
-"""Makes the Tengo engine thread call back into the debugger soon, whatever it is running.
+"""The line flags a Tengo unit compiled for debugging tests before each statement, and how
+the debugger makes the engine thread call in soon, whatever it is running.
 
-Compiled Tengo is plain Python: `for {}` becomes `while True: pass`, which calls no hook, so
-a pause request needs a way in that costs nothing until it is used. CPython lets a thread
-that holds the GIL install a C-level trace function on another thread's state
-(`_PyEval_SetTrace`, which Python 3.12's `threading.settrace_all_threads` is built on): the
-target thread then reports its very next instruction to that function. `Poker.poke()` does
-this from the watchdog thread; the callback runs on the engine thread, removes itself at
-once and calls `on_poke(frame)`. Between pokes the engine runs untraced, at full speed.
+Under `line_hook` every statement starts with `if _lw[LINE]: _line_hook(file, LINE)`, where
+`_lw` is the script's `line_flags` list: a list lookup the interpreter does without a call.
+`Poker` owns what is in that list: 1 for the lines the debugger wants (breakpoint lines,
+every line while stepping), 0 elsewhere. Index 0 is tested at the top of each iteration of
+a loop whose body runs no statement (`for {}`).
+
+`poke()` (from the watchdog thread, every few tens of milliseconds) sets every flag, so the
+very next statement or loop iteration calls the hook; the hook calls `settle()`, which puts
+the wanted flags back, and then looks for a pause request and new breakpoints. Between
+pokes the spell pays one list lookup per statement.
 """
 
 from __future__ import annotations
 
-import ctypes
-import threading
-from collections.abc import Callable
-from types import FrameType
-from typing import Any
-
-_TRACE_FUNC = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.py_object, ctypes.py_object, ctypes.c_int, ctypes.c_void_p
-)
-_api = ctypes.pythonapi
-_set_trace = _api._PyEval_SetTrace
-_set_trace.argtypes = [ctypes.c_void_p, _TRACE_FUNC, ctypes.py_object]
-_set_trace.restype = ctypes.c_int
-_api.PyThreadState_Get.restype = ctypes.c_void_p
-_NO_TRACE = _TRACE_FUNC()  # a NULL function pointer
-
 
 class Poker:
-    """One per engine; `attach()` on the engine thread, `poke()` from any other thread."""
+    """One per engine; `use()` once the script exists, `poke()` from any thread."""
 
-    def __init__(self, on_poke: Callable[[FrameType], None]) -> None:
-        self._on_poke = on_poke
-        self._tstate: int | None = None
-        # Kept alive here: C holds only a raw pointer to it.
-        self._callback = _TRACE_FUNC(self._trace)
+    def __init__(self) -> None:
+        self.flags: list[int] = [0]
+        self.watch: set[int] = set()
+        self._wanted: list[int] = [0]
+        self._all: list[int] = [1]
+        self.pending = False
 
-    def attach(self) -> None:
-        """Called on the engine thread before it runs Tengo code."""
-        self._tstate = _api.PyThreadState_Get()
+    def use(self, flags: list[int]) -> None:
+        """Take over the script's flag list (shared with the running code: changed in place)."""
+        self.flags = flags
+        self._all = [1] * len(flags)
+        self.set_watch(self.watch)
 
-    def detach(self) -> None:
-        """Called on the engine thread when it stops running Tengo code (before any later
-        poke could find a thread state that no longer exists)."""
-        if self._tstate is not None:
-            _set_trace(self._tstate, _NO_TRACE, None)
-        self._tstate = None
+    def set_watch(self, lines: set[int]) -> None:
+        """The lines whose hook should run (on the engine thread)."""
+        self.watch = set(lines)
+        wanted = [0] * len(self.flags)
+        for line in self.watch:
+            if 0 < line < len(wanted):
+                wanted[line] = 1
+        self._wanted = wanted
+        self.flags[:] = wanted
 
     def poke(self) -> None:
-        tstate = self._tstate
-        if tstate is not None:
-            _set_trace(tstate, self._callback, None)
+        # Flags first, then `pending`: a hook that runs in between sees no poke yet and
+        # the next one does; one that settles in between only delays it to the next poke.
+        self.flags[:] = self._all
+        self.pending = True
 
-    def _trace(self, _obj: Any, frame: FrameType, _what: int, _arg: Any) -> int:
-        if self._tstate is not None:
-            _set_trace(self._tstate, _NO_TRACE, None)
-        try:
-            self._on_poke(frame)
-        except Exception:  # noqa: BLE001 - nothing may escape into C code
-            pass
-        except BaseException as exc:
-            # An interrupt (time limit, terminate) raised asynchronously while the callback
-            # ran: raise it again where the spell's code goes on.
-            _api.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(threading.get_ident()), ctypes.py_object(type(exc))
-            )
-        return 0
+    def settle(self) -> None:
+        """Called by the hook when `pending`: back to the wanted flags."""
+        self.pending = False
+        self.flags[:] = self._wanted
+
+    def attach(self) -> None:
+        """Called on the engine thread before it runs Tengo code (nothing to do: kept for the
+        engine's run loop)."""
+
+    def detach(self) -> None:
+        """Called on the engine thread when it stops running Tengo code."""
+        self.pending = False
+        self.flags[:] = self._wanted

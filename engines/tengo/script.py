@@ -191,6 +191,14 @@ class CompiledScript:
         self.globals = globals_
         self.limits = limits
         self.line_hook = line_hook
+        # Under a line hook each statement first tests `line_flags[its line]`, and calls the
+        # hook only when that is true (index 0: loops that run no statement). All lines are
+        # flagged to begin with; a caller that wants fewer changes the list in place.
+        debug = unit.debug
+        self.line_flags: list[int] = [0] + [1] * (debug.max_line if debug else 0)
+        # Called with every error leaving Tengo code (before it is translated and its
+        # traceback dropped): a debugger reads the frames the error went through.
+        self.on_error: Callable[[BaseException], None] | None = None
 
     def run(self) -> dict[str, Any]:
         """Runs the program; returns its globals (name -> Tengo value)."""
@@ -201,6 +209,7 @@ class CompiledScript:
             ns["_alloc"] = counter
             ns["_alloc_call"] = counter.call
         ns["_line_hook"] = self.line_hook or (lambda f, line: None)
+        ns["_lw"] = self.line_flags
         exec(self.code, ns)
         return self._invoke(ns["_main"], dict(self.globals))
 
@@ -218,14 +227,22 @@ class CompiledScript:
         try:
             return fn(*args)
         except TengoError as e:
+            if self.on_error is not None:
+                self.on_error(e)
             if isinstance(e, TengoRuntimeError) and not e.frames:
                 e.frames = _frames(e)
                 e.__traceback__ = None
             raise
         except Exception as e:  # raw Python error inside generated code
+            if self.on_error is not None:
+                self.on_error(e)
             err = _translate(e, self.unit.fn_info)
             err.frames = _frames(e)
             raise err from None
+        except BaseException as e:  # an interrupt (time limit, cancel) or a stop request
+            if self.on_error is not None:
+                self.on_error(e)
+            raise
         finally:
             sys.setrecursionlimit(old_limit)
             ops.set_limits(*old_limits)
@@ -315,7 +332,8 @@ def compile_script(
     an import name to Tengo source text (``str``) or a host module (a dict of
     name -> Tengo value / Python callable, see :func:`host_module`).
     ``stdlib`` selects importable standard modules (True = all).
-    ``line_hook(file, line)`` if given is called before every statement.
+    ``line_hook(file, line)`` if given is called before every statement (before those whose
+    line is flagged in the script's ``line_flags``, which flags every line to begin with).
     ``import_dir`` enables importing ``NAME.tengo`` files from that directory.
     """
     limits = limits or Limits()

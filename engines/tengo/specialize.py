@@ -223,10 +223,16 @@ class FuncCompiler(ExprCompiler):
 
     def x_FuncLit(self, n: A.FuncLit) -> str:
         self_sym, self.defining = self.defining, None
+        hint, self.fn_hint = self.fn_hint, None
         self.nfunc += 1
         name = f"_f{self.nfunc}"
         self.fn_info[name] = (len(n.params), n.varargs)
         f, params = self._body(n, None)
+        if self.opts.line_hook:
+            f.py_name = name
+            line = self.f.src.line_col(n.pos)[0]
+            hint = self_sym.name if self_sym is not None else hint
+            self.debug_fns.append((f, "func", line, hint, params))
         idx = None
         if self_sym is not None and not (self.opts.line_hook or self.opts.count_allocs):
             idx = int_params(n, self_sym.name, self._file_assigned)
@@ -310,8 +316,11 @@ class FuncCompiler(ExprCompiler):
             self.f.lines.append(
                 (base + 1, "nonlocal " + ", ".join(sorted(f.nonlocals)), None, None)
             )
+        offset = len(self.f.lines)
         for ind, text, s, pos in f.lines:
             self.f.lines.append((ind + base, text, s, pos))
+        # (debug) the body's marks move along with its lines
+        self.f.marks.extend((index + offset, kind, data) for index, kind, data in f.marks)
 
 
 __all__ = ["FuncCompiler", "SpecInfo"]
