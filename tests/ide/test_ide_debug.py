@@ -140,3 +140,32 @@ def test_hovering_a_name_while_paused_shows_its_value(studio, wait_for, spell_di
     wait_for(lambda: shown == ["order.id = 7"])
     studio.controller.resume()
     wait_for(lambda: studio.controller.state == "ended")
+
+
+def test_debug_javascript_and_tengo_spells_from_the_studio(studio, wait_for, spellbook) -> None:  # type: ignore[no-untyped-def]
+    """The same gutter breakpoint, step and variables work for the other two engines."""
+    for folder, file, line, variable, next_line in (
+        ("hello-js", "main.js", 7, "greeting", 10),
+        ("hello-tengo", "main.tengo", 12, "greeting", 15),
+    ):
+        main = str(spellbook / folder / file)
+        studio.open_path(str(spellbook / folder))
+        editor = studio.window.tabs.editor_for(main)
+        editor.sig_breakpoint_clicked.emit(line)
+        studio.window.params.set_value("style", "loud")
+        assert studio.start(debug=True)
+        wait_for(
+            lambda e=editor, n=line: studio.controller.state == "paused" and e.paused_line() == n
+        )
+        wait_for(lambda v=variable: (_value(studio, "Locals", v) or "").startswith('"Hello'))
+        studio.controller.step_over()
+        wait_for(
+            lambda e=editor, n=next_line: (
+                studio.controller.state == "paused" and e.paused_line() == n
+            )
+        )
+        wait_for(lambda v=variable: "HELLO" in (_value(studio, "Locals", v) or ""))
+        studio.breakpoints.remove(main, line)
+        studio.controller.resume()
+        wait_for(lambda: studio.controller.state == "ended")
+        assert studio.controller.stats.exit_code == 0, studio.window.console.text()
