@@ -180,7 +180,8 @@ class TengoEngine:
         if source.startswith("#!"):
             source = "//" + source  # a shebang line; the line count stays
         try:
-            # Under a debugger every statement calls the hook; otherwise none does.
+            # Under a debugger every statement tests its line's flag and calls the hook when
+            # it is set (see debug_poke); otherwise no check is compiled in.
             hook = self.debug.hook if self.debug is not None else None
             self.script = self._compile(source, chunkname, line_hook=hook)
         except (TengoParseError, TengoCompileError) as exc:
