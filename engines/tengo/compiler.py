@@ -84,7 +84,7 @@ class Compiler(FuncCompiler):
         out: list[str] = []
         line_map: list = [None]
         col_map: dict[int, tuple[tuple[int, int], ...]] = {}
-        recorder = self._debug_recorder(main) if self.opts.line_hook else None
+        recorder = self._debug_recorder() if self.opts.line_hook else None
         for header, fdef in self.top_defs:
             out.append(header)
             line_map.append(None)
@@ -109,7 +109,8 @@ class Compiler(FuncCompiler):
             unit.debug = recorder.info
         return unit
 
-    def _debug_recorder(self, main: FuncCtx) -> DebugRecorder:
+    def _debug_recorder(self) -> DebugRecorder:
+        """Every generated function, named, to place the marks of the laid-out code in."""
         recorder = DebugRecorder()
         recorder.function("_main", "main", [])
         for f, kind, line, hint, params in self.debug_fns:
