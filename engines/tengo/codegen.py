@@ -50,8 +50,6 @@ class Scope:
     parent: Scope | None
     fctx: FuncCtx | None
     syms: dict[str, Sym] = field(default_factory=dict)
-    # (debug) loop variables of `for` statements directly in this block: see debug_info
-    carried: list[Sym] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -323,8 +321,6 @@ class CodegenBase:
         own = [s.py for s in scope.syms.values() if s.fctx is self.f and s.kind != "builtin"]
         if own:
             self.mark("end", (self.f, own))
-        if scope.carried:
-            self.mark("outer", (self.f, [s.py for s in scope.carried]))
 
     def define(self, name: str) -> Sym:
         self.nsym += 1

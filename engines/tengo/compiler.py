@@ -433,9 +433,7 @@ class Compiler(FuncCompiler):
             self.stmt(n.post)
         self._leave_loop()
         self.f.ind -= 1
-        loop_vars = list(self.scope.syms.values())
         self.pop_scope()
-        self.scope.carried.extend(loop_vars)
 
     def _loop_poke(self, body: A.BlockStmt) -> None:
         """A loop whose iterations run no statement still answers a pause (line 0)."""

@@ -18,11 +18,6 @@ from engines.tengo.debug_info import DebugInfo, FunctionDebug
 
 _VAR = re.compile(r"^([A-Za-z_]\w*)_(\d+)$")
 
-# A variable declared by a `for` statement's init (`for i := 0; ...`) is in scope only in
-# the loop, but the debugger has always shown it until the end of the enclosing block (the
-# DAP tests pin that): set False to hide it right after the loop.
-LOOP_VARIABLES_OUTLIVE_LOOPS = True
-
 
 def tengo_name(mangled: str) -> tuple[str, int] | None:
     """`count_2` → ("count", 2); None for the compiler's own names (_t1, _k0, _f1, _g), which
@@ -66,7 +61,5 @@ class UnitIndex:
         scope = info.scopes.get(mangled)
         if scope is None:
             return True  # a variable of an enclosing function (a closure cell)
-        end = scope[1]
-        if LOOP_VARIABLES_OUTLIVE_LOOPS:
-            end = info.outer_ends.get(mangled, end)
-        return scope[0] <= line < end
+        # A `for i := 0; ...` variable is in scope only in its loop, as in Tengo itself.
+        return scope[0] <= line < scope[1]

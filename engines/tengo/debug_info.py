@@ -24,9 +24,6 @@ class FunctionDebug:
     params: set[str] = field(default_factory=set)  # Python names
     # Python name -> (first generated line where it is defined, first line out of scope).
     scopes: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # Loop variables of `for i := ...; ...; ...` -> the end of the block around the loop
-    # (see debug_index: they are still shown there).
-    outer_ends: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -43,7 +40,6 @@ class DebugInfo:
 #   "hook"  data (file, line)               a statement's hook line
 #   "def"   data (FuncCtx, py name, boxed)  the line defining a variable
 #   "end"   data (FuncCtx, [py names])      the first line out of their scope
-#   "outer" data (FuncCtx, [py names])      the first line after the block around a loop
 Mark = tuple[int, str, Any]
 
 
@@ -77,9 +73,7 @@ class DebugRecorder:
             else:
                 fn = info.functions.get(data[0].py_name)
                 for py in data[1] if fn is not None else ():
-                    if kind == "outer":
-                        fn.outer_ends[py] = line  # type: ignore[union-attr]
-                    elif py in fn.scopes:  # type: ignore[union-attr]
+                    if py in fn.scopes:  # type: ignore[union-attr]
                         fn.scopes[py] = (fn.scopes[py][0], line)  # type: ignore[union-attr]
 
 

@@ -62,8 +62,8 @@ def test_scopes_start_at_the_definition_and_end_with_the_block():
     assert j_start == _line_of(script, f"{j} = [")
     i, (i_start, i_end) = scopes["i"]
     assert i_start == _line_of(script, f"{i} = 0")
-    # the loop variable's own scope ends with the loop; the block around it ends later
-    assert j_end <= i_end < run.outer_ends[i]
+    # the loop variable's own scope ends with the loop
+    assert j_end <= i_end
     assert i_end == _line_of(script, "if _lw[8]")
     assert set(scopes) == {"fns", "i", "j", "m", "later"}
 
