@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def started_host(env: dict[str, str] | None = None) -> HostClient:
     """A host subprocess, initialized."""
-    full_env = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     client = HostClient(None, command=[sys.executable, "-m", "engines.host"], env=full_env)
     client.request("initialize", {"adapterID": "llmspell"})
     client.wait_for_event("initialized")
