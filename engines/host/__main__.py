@@ -9,7 +9,11 @@ def main() -> int:
 
     protocol_in, protocol_out, pipes = isolate_stdio()
     from engines.host.protocol import MessageWriter
-    from engines.host.server import HostServer
+    from engines.host.server import HostServer, start_warm_up
+
+    # The client needs a moment to send initialize and its configuration: import for the
+    # launch meanwhile.
+    start_warm_up()
 
     writer = MessageWriter(protocol_out)
     pump(

@@ -96,9 +96,7 @@ class HostServer:
     # -- lifecycle -------------------------------------------------------------------------
 
     def on_initialize(self, args: dict[str, Any]) -> dict[str, Any]:
-        # While the client configures, import what a launch needs (not litellm), so that
-        # launch → first output does not pay for it.
-        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+        start_warm_up()  # already running when the host was started by `python -m engines.host`
         return CAPABILITIES
 
     def on_launch(self, args: dict[str, Any]) -> None:
@@ -329,6 +327,17 @@ _WARM_MODULES = (
     "engines.lua.adapter",
     "engines.lua.debug",
 )
+
+
+_warm_up_started = threading.Event()
+
+
+def start_warm_up() -> None:
+    """Import what a launch needs (not litellm) on a thread, while the client initializes and
+    configures, so that launch → first output does not pay for it. Once per process."""
+    if not _warm_up_started.is_set():
+        _warm_up_started.set()
+        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
 
 
 def _warm_up() -> None:
