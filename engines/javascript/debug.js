@@ -6,7 +6,8 @@
 // `request` (a message to the host, answered synchronously); it returns `query` (the prelude
 // calls it for each question the host asks while a request is pending), `callback` (the
 // prelude runs every function the host calls back through it) and a SharedArrayBuffer that
-// the host writes directly: control words and one byte per source line (a breakpoint there).
+// the host writes directly: control words and one byte per source line (a breakpoint there;
+// byte 0: every hook must call `hook`).
 __llmspell_debug(function (bridge) {
   "use strict";
   const { request } = bridge;
@@ -17,6 +18,16 @@ __llmspell_debug(function (bridge) {
   const { stringify } = JSON;
   const apply = Reflect.apply;
   const indirectEval = eval;
+  const ProxyCtor = Proxy;
+  const unscopables = Symbol.unscopables;
+  // Code evaluated in a frame runs here, over the frame's accessor (see scope below): the
+  // spell's functions hold no direct eval, which would keep V8 from optimising them. A
+  // function made by the Function constructor is sloppy, so it may use `with`.
+  const evaluateIn = new Function(
+    "__dbg_scope",
+    "__dbg_code",
+    "with (__dbg_scope) { return eval(__dbg_code); }",
+  );
   const ErrorCtor = Error;
   const RangeErrorCtor = RangeError;
   const MapCtor = Map;
@@ -31,7 +42,8 @@ __llmspell_debug(function (bridge) {
   const ctl = new Int32Array(buffer, 0, 8);
   const lines = new Uint8Array(buffer, 32, MAX_LINES);
 
-  const stack = []; // frames {name, code, ev, t}: innermost last
+  const stack = []; // frames {name, code, ev, t}: innermost last, `depth` of them
+  let depth = 0;
   const boundaries = []; // stack heights where the host called back into the spell
   let busy = false; // a stop is being served: hooks stay quiet
   let topEval = null; // the exact evaluator of the statement stopped at
@@ -40,20 +52,29 @@ __llmspell_debug(function (bridge) {
 
   // -- hooks the instrumented spell calls ---------------------------------------------------
 
+  // The stack's height is `depth`, not the array's length: shrinking an array's length on
+  // every return costs V8 far more than the call itself (fib: 40 → 15 ms of overhead).
   function enter(name) {
+    if (depth === 0) settle(); // a run (or a callback) starts: the step mode set before it
     const frame = { name, code: 0, ev: undefined, t: 0 };
-    stack[stack.length] = frame;
+    stack[depth++] = frame;
     return frame;
   }
 
   function leave(frame) {
-    const top = stack.length - 1;
-    if (stack[top] === frame) {
-      stack.length = top;
+    if (stack[depth - 1] === frame) {
+      stack[--depth] = undefined;
       return;
     }
-    const index = stack.lastIndexOf(frame);
-    if (index >= 0) stack.splice(index, 1);
+    const index = indexOf(frame);
+    if (index < 0) return;
+    for (let i = index; i < depth - 1; i++) stack[i] = stack[i + 1];
+    stack[--depth] = undefined;
+  }
+
+  function indexOf(frame) {
+    for (let i = depth - 1; i >= 0; i--) if (stack[i] === frame) return i;
+    return -1;
   }
 
   // Before a statement: true when the host must hear of it. CODE is line * 64 + the hook's
@@ -71,7 +92,7 @@ __llmspell_debug(function (bridge) {
     const mode = ctl[1];
     if (mode === 0) return false;
     if (mode === 1) return true;
-    return mode === 2 ? stack.length <= ctl[2] : stack.length < ctl[2];
+    return mode === 2 ? depth <= ctl[2] : depth < ctl[2];
   }
 
   function stop(frame, ev) {
@@ -80,11 +101,18 @@ __llmspell_debug(function (bridge) {
     handles = [null];
     topEval = ev;
     try {
-      request(["dbg", "line", frame.code >> 6, stack.length, attention]);
+      request(["dbg", "line", frame.code >> 6, depth, attention]);
     } finally {
       busy = false;
       topEval = null;
+      settle();
     }
+  }
+
+  // After a stop: whether every hook must still call `hook` (lines[0], read inline by the
+  // instrumented spell). The host sets it too, with the attention word or a step mode.
+  function settle() {
+    lines[0] = ctl[0] !== 0 || ctl[1] !== 0 ? 1 : 0;
   }
 
   function suspend(frame, value) {
@@ -93,7 +121,7 @@ __llmspell_debug(function (bridge) {
   }
 
   function resume(frame, value) {
-    stack[stack.length] = frame;
+    stack[depth++] = frame;
     return value;
   }
 
@@ -106,10 +134,10 @@ __llmspell_debug(function (bridge) {
     if (busy || error === lastThrown) return;
     lastThrown = error;
     // At the stack's limit there is no room to serve a stop (the run ends as `recursion`).
-    if (error instanceof RangeErrorCtor && stack.length > 500) return;
-    if (stack.lastIndexOf(frame) < 0) stack[stack.length] = frame; // a rejected await
+    if (error instanceof RangeErrorCtor && depth > 500) return;
+    if (indexOf(frame) < 0) stack[depth++] = frame; // a rejected await
     const floor = boundaries.length ? boundaries[boundaries.length - 1] : 0;
-    for (let i = stack.length - 1; i >= floor; i--) if (stack[i].t > 0) return;
+    for (let i = depth - 1; i >= floor; i--) if (stack[i].t > 0) return;
     if (floor > 0) {
       // A callback: the host decides, and may throw it again in the caller.
       lastThrown = undefined;
@@ -119,9 +147,10 @@ __llmspell_debug(function (bridge) {
     handles = [null];
     try {
       const [name, message] = describe(error);
-      request(["dbg", "exception", frame.code >> 6, stack.length, name, message]);
+      request(["dbg", "exception", frame.code >> 6, depth, name, message]);
     } finally {
       busy = false;
+      settle();
     }
   }
 
@@ -143,12 +172,13 @@ __llmspell_debug(function (bridge) {
     ["__dbg_r", resume],
     ["__dbg_t", thrown],
     ["__dbg_c", caught],
+    ["__dbg_w", lines],
   ]) {
     defineProperty(global, name, { value: fn, writable: false, configurable: false });
   }
 
   function callback(fn, args) {
-    boundaries[boundaries.length] = stack.length;
+    boundaries[boundaries.length] = depth;
     try {
       return apply(fn, undefined, args);
     } finally {
@@ -272,35 +302,63 @@ __llmspell_debug(function (bridge) {
   // -- questions from the host, while stopped ----------------------------------------------
 
   function frameAt(index) {
-    const frame = stack[stack.length - index];
+    const frame = index >= 1 && index <= depth ? stack[depth - index] : undefined;
     if (frame === undefined) throw new ErrorCtor("no frame " + index);
     return frame;
   }
 
-  function evaluator(index) {
+  // The accessor a frame's names are read and assigned through: (name, op, value), op 0 to
+  // read, 1 to ask whether the name is in scope, 2 to assign (engines/javascript/instrument.py).
+  function accessor(index) {
     if (index <= 1 && topEval !== null) return topEval;
-    const frame = stack.length ? frameAt(index < 1 ? 1 : index) : undefined;
-    return frame !== undefined && frame.ev !== undefined ? frame.ev : indirectEval;
+    const frame = depth ? frameAt(index < 1 ? 1 : index) : undefined;
+    return frame !== undefined && frame.ev !== undefined ? frame.ev : undefined;
+  }
+
+  // A `with` object over an accessor: the frame's names first, then the globals.
+  function scope(access) {
+    return new ProxyCtor(
+      {},
+      {
+        has: (_, key) => typeof key === "string" && access(key, 1) === 1,
+        get: (_, key) => (key === unscopables ? undefined : access(key, 0)),
+        set: (_, key, value) => {
+          access(key, 2, value);
+          return true;
+        },
+      },
+    );
+  }
+
+  function evaluator(index) {
+    const access = accessor(index);
+    if (access === undefined) return indirectEval;
+    return (code) => evaluateIn(scope(access), code);
+  }
+
+  function reader(access, name) {
+    if (access !== undefined && access(name, 1) === 1) return () => access(name, 0);
+    return () => indirectEval(name);
   }
 
   const questions = {
     stack() {
       const frames = [];
-      for (let i = stack.length - 1; i >= 0; i--) {
+      for (let i = depth - 1; i >= 0; i--) {
         frames[frames.length] = [stack[i].name, stack[i].code];
       }
       return frames;
     },
     depth() {
-      return stack.length;
+      return depth;
     },
     release() {
       handles = [null];
       return null;
     },
     vars(index, names) {
-      const ev = evaluator(index);
-      return names.map((name) => entry(name, () => ev(name)));
+      const access = accessor(index);
+      return names.map((name) => entry(name, reader(access, name)));
     },
     globals() {
       return keys(global).map((name) => entry(name, () => global[name]));

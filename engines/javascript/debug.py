@@ -11,7 +11,8 @@ When the core stops, V8's thread is blocked in the bridge, waiting for the answe
 hook's request; the core's questions (stack, variables, evaluate) are sent to it as answers
 of a kind the prelude hands to debug.js, which replies and waits again, until the stop ends
 and the hook's request is answered. Frames are the shadow stack debug.js keeps; variables are
-read by direct `eval` in closures made inside the frame, so every local is reachable by name.
+read and assigned through accessors the instrumenter writes into each scope (no direct eval
+in the spell, which would keep V8 from optimising it); debug.js evaluates over them.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class JsDebugSupport(EngineDebugSupport):
         if self._querying:
             return False
         self._ctl[0] = 1
+        self._lines[0] = 1  # after the word: the hook that sees this byte sees the word
         return True
 
     # -- DebugSupport ------------------------------------------------------------------------
@@ -110,6 +112,8 @@ class JsDebugSupport(EngineDebugSupport):
             mode, lines = 0, set()
         self._ctl[2] = int(getattr(step, "depth", 0))
         self._ctl[1] = mode
+        if mode:
+            self._lines[0] = 1  # every hook looks (debug.js clears it after a stop)
         size = len(self._lines)
         wanted = {line for line in lines if 0 < line < size}
         for line in self._marked - wanted:

@@ -7,15 +7,20 @@ strings, template literals, regular expressions and comments are left as they ar
 (errors, stack traces) stay exact. What is inserted, all calls into engines/javascript/debug.js:
 
 - before each statement (and in each loop test, and at the start of a for-in/of body) a
-  hook `__dbg_h(__dbg_f, CODE, __dbg_e) && __dbg_b(__dbg_f, (__e) => eval(__e))`, where
-  CODE is `line * 64 + k`, k the hook's rank on its line. The hook's fast path filters in
-  JavaScript; only when it returns true is a closure made whose *direct* eval sees the
-  frame's locals (evaluate, variables, setVariable);
-- in each function: `const __dbg_f = __dbg_n(NAME)` and the body, led by
-  `const __dbg_e = (__e) => eval(__e)`, inside `try {...} catch (x) { __dbg_t(__dbg_f, x); throw x } finally { __dbg_o(__dbg_f) }`:
-  the frame on the shadow stack, an evaluator for when it is not the innermost frame, and
-  uncaught errors seen where they are thrown. Blocks that declare names get their own
-  `__dbg_e`. Expression-bodied arrows become block bodies (on the same lines);
+  hook `__dbg_w[0] | __dbg_w[LINE] ? __dbg_h(__dbg_f, CODE, E) && __dbg_b(__dbg_f, A) :
+  (__dbg_f.code = CODE, __dbg_f.ev = E)`, where CODE is `line * 64 + k`, k the hook's rank
+  on its line. Inline, it only notes where the frame is, unless the line has a breakpoint or
+  the host wants every hook to look (byte 0: attention, stepping); `__dbg_h` then decides;
+- no direct eval (it would make V8 keep every variable of every enclosing function in a
+  context and give up optimising them): each scope that declares names gets an accessor
+  `const __dbg_eN = (__n, __o, __v) => { switch (__n) { case "x": ... } }` that reads,
+  recognises or assigns its names by name and hands others to the enclosing scope's
+  (`__dbg_eN-1`); debug.js evaluates expressions over it with `with`, in a function of its
+  own. A for statement's head gets one at its hook (A), for the loop's own variables;
+- in each function: `const __dbg_f = __dbg_n(NAME)` and the body, led by its accessor,
+  inside `try {...} catch (x) { __dbg_t(__dbg_f, x); throw x } finally { __dbg_o(__dbg_f) }`:
+  the frame on the shadow stack and uncaught errors seen where they are thrown.
+  Expression-bodied arrows become block bodies (on the same lines);
 - `await X` / `yield X` become `__dbg_r(__dbg_f, await __dbg_s(__dbg_f, X))`: a suspended
   frame leaves the stack and comes back when resumed;
 - a `try` with a `catch` counts itself on its frame (`__dbg_f.t`), so a throw knows whether
@@ -59,8 +64,13 @@ _LOOP_BODIES = {
     "do_statement",
     "with_statement",
 }
-_EVAL = "(__e) => eval(__e)"
-_HOOK = "__dbg_h(__dbg_f, {code}, __dbg_e) && __dbg_b(__dbg_f, " + _EVAL + ")"
+# The common case inline: no call, only the frame's position (for the stack, and for the
+# evaluator of a frame that is not the innermost). `__dbg_w` is debug.js's byte per line;
+# byte 0 is set while the host wants every hook to look (attention, stepping).
+_HOOK = (
+    "__dbg_w[0] | __dbg_w[{line}] ? __dbg_h(__dbg_f, {code}, {evaluator}) && "
+    "__dbg_b(__dbg_f, {access}) : (__dbg_f.code = {code}, __dbg_f.ev = {evaluator})"
+)
 _MAX_RANK = 63
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 
@@ -87,6 +97,8 @@ class _Scope:
     names: list[str]
     function: bool
     parent: _Scope | None
+    # Whether the scope declares its own `__dbg_e` (a for statement's head does not).
+    evaluator: bool = True
 
 
 def instrument(source: str, chunkname: str = "main.js") -> Instrumented | None:
@@ -130,14 +142,35 @@ class _Rewriter:
                 target = closure
             scope = scope.parent
         self.sites.append(Site(line, offset, tuple(locals_), tuple(closure)))
-        return _HOOK.replace("{code}", f"\x00{len(self.sites) - 1}\x00")  # see finish()
+        # The scope's own evaluator, or (a for statement's head) one for the site.
+        current = _evaluator_name(self.scope)
+        access = current
+        if self.scope is not None and not self.scope.evaluator:
+            access = _accessor(self.scope.names, current)
+        text = _HOOK.replace("{code}", f"\x00{len(self.sites) - 1}\x00")  # see finish()
+        text = text.replace("{line}", str(line)).replace("{evaluator}", current)
+        return text.replace("{access}", access)
+
+    def prologue(self, name: str) -> str:
+        # The evaluator inside the `try` block, where the body's own let/const live.
+        return f"const __dbg_f = __dbg_n({json.dumps(name)}); try {{ {self.evaluator()}"
+
+    def evaluator(self) -> str:
+        """`const __dbg_eN = ...;` for the scope just entered (N its depth): an accessor of
+        the scope's names that hands other names to the enclosing scope's accessor. No direct
+        eval: it would pessimise every enclosing function."""
+        assert self.scope is not None
+        parent = _evaluator_name(self.scope.parent)
+        return (
+            f"const {_evaluator_name(self.scope)} = " + _accessor(self.scope.names, parent) + "; "
+        )
 
     def run(self, root: Node) -> Instrumented:
         body = list(named(root))
         start = after_directives(body)
         offset = body[start - 1].end_byte if start else 0
         self.scope = _Scope(function_names(root), True, None)
-        self.open(offset, _after(body[:start]) + _prologue("main chunk"))
+        self.open(offset, _after(body[:start]) + self.prologue("main chunk"))
         for statement in body[start:]:
             self.statement(statement)
         suffix = "\n" + _epilogue() + "\n"
@@ -204,12 +237,12 @@ class _Rewriter:
         """A `{ ... }` block: its own scope when it declares names (or is given some)."""
         declared = lexical_names(node) + list(names or [])
         inside = node.start_byte + 1
-        if declared or prefix:
-            # The block's evaluator first: a hook in `prefix` already refers to it.
-            self.open(inside, ("const __dbg_e = " + _EVAL + "; " if declared else "") + prefix)
         outer = self.scope
         if declared:
             self.scope = _Scope(declared, False, outer)
+        if declared or prefix:
+            # The block's evaluator first: a hook in `prefix` already refers to it.
+            self.open(inside, (self.evaluator() if declared else "") + prefix)
         for statement in named(node):
             self.statement(statement)
         self.scope = outer
@@ -220,11 +253,11 @@ class _Rewriter:
             self.block(node, names, head)
             return
         declared = list(names or [])
-        opening = "{ " + ("const __dbg_e = " + _EVAL + "; " if declared else "") + head
-        self.open(node.start_byte, opening)
         outer = self.scope
         if declared:
             self.scope = _Scope(declared, False, outer)
+        opening = "{ " + (self.evaluator() if declared else "") + head
+        self.open(node.start_byte, opening)
         self.statement(node)
         self.scope = outer
         self.close(node.end_byte, " }")
@@ -238,7 +271,7 @@ class _Rewriter:
                 names = declared(init)
             outer = self.scope
             if names:
-                self.scope = _Scope(names, False, outer)
+                self.scope = _Scope(names, False, outer, evaluator=False)
             if init is not None:
                 self.expressions(init)
             self.test(node.child_by_field_name("condition"), line_of(node))
@@ -258,8 +291,8 @@ class _Rewriter:
         """A hook evaluated before each loop test (the loop's line is seen per iteration)."""
         if node is None:
             return
-        if node.type == "empty_statement":  # for (;;): the hook is the test
-            self.open(node.start_byte, self.hook(node.start_byte, line))
+        if node.type == "empty_statement":  # for (;;): the hook, then the test that holds
+            self.open(node.start_byte, "(" + self.hook(node.start_byte, line) + "), true")
             return
         self.open(node.start_byte, "(" + self.hook(node.start_byte, line) + "), ")
         self.expressions(node)
@@ -273,7 +306,7 @@ class _Rewriter:
         self.expressions(node.child_by_field_name("right"))
         outer = self.scope
         if names:
-            self.scope = _Scope(names, False, outer)
+            self.scope = _Scope(names, False, outer, evaluator=False)
         if left is not None:
             self.expressions(left)
         body = required(node, "body")
@@ -344,7 +377,7 @@ class _Rewriter:
         if body.type != "statement_block":
             # An arrow's expression body: `{ prologue try { hook; return EXPR } ... }`.
             self.scope = _Scope(names, True, outer)
-            self.open(body.start_byte, "{ " + _prologue(name))
+            self.open(body.start_byte, "{ " + self.prologue(name))
             self.open(body.start_byte, self.hook(body.start_byte, line_of(body)) + "; return ")
             self.expressions(body)
             self.close(body.end_byte, " " + _epilogue() + " }")
@@ -354,7 +387,7 @@ class _Rewriter:
         start = after_directives(statements)
         inside = statements[start - 1].end_byte if start else body.start_byte + 1
         self.scope = _Scope(names + function_names(body), True, outer)
-        self.open(inside, _after(statements[:start]) + _prologue(name))
+        self.open(inside, _after(statements[:start]) + self.prologue(name))
         for statement in statements[start:]:
             self.statement(statement)
         self.close(body.end_byte - 1, " " + _epilogue() + " ")
@@ -372,9 +405,23 @@ def _after(directives: list[Node]) -> str:
     return ""
 
 
-def _prologue(name: str) -> str:
-    # The evaluator inside the `try` block, where the body's own let/const live.
-    return f"const __dbg_f = __dbg_n({json.dumps(name)}); try {{ const __dbg_e = {_EVAL}; "
+def _evaluator_name(scope: _Scope | None) -> str:
+    """The name of the accessor that sees from `scope` (`__dbg_e0` when there is none)."""
+    depth = 0
+    while scope is not None:
+        depth += scope.evaluator
+        scope = scope.parent
+    return f"__dbg_e{depth}"
+
+
+def _accessor(names: list[str], parent: str) -> str:
+    """A closure that reads (op 0), recognises (op 1) or assigns (op 2) a name in scope:
+    debug.js evaluates expressions over it with `with`, outside the spell's functions."""
+    cases = "".join(
+        f'case "{n}": return __o ? __o > 1 ? ({n} = __v) : 1 : {n}; ' for n in dict.fromkeys(names)
+    )
+    default = "" if parent == "__dbg_e0" else f"default: return {parent}(__n, __o, __v); "
+    return "(__n, __o, __v) => { switch (__n) { " + cases + default + "} }"
 
 
 def _epilogue() -> str:
