@@ -56,7 +56,7 @@ __llmspell_debug(function (bridge) {
   // every return costs V8 far more than the call itself (fib: 40 → 15 ms of overhead).
   function enter(name) {
     if (depth === 0) settle(); // a run (or a callback) starts: the step mode set before it
-    const frame = { name, code: 0, ev: undefined, t: 0 };
+    const frame = { name, code: 0, ev: undefined, t: 0, w: false, s0: 0, s1: 0, s2: 0, s3: 0 };
     stack[depth++] = frame;
     return frame;
   }
@@ -95,11 +95,14 @@ __llmspell_debug(function (bridge) {
     return mode === 2 ? depth <= ctl[2] : depth < ctl[2];
   }
 
+  // A stop; true when the client assigned one of the loop variables the hook copied into the
+  // frame (the hook then copies them back).
   function stop(frame, ev) {
     const attention = exchange(ctl, 0, 0);
     busy = true;
     handles = [null];
     topEval = ev;
+    frame.w = false;
     try {
       request(["dbg", "line", frame.code >> 6, depth, attention]);
     } finally {
@@ -107,6 +110,13 @@ __llmspell_debug(function (bridge) {
       topEval = null;
       settle();
     }
+    return frame.w;
+  }
+
+  // CODE -> the loop variables its hook copies into the frame (s0...), from instrument.py.
+  const snapshots = new MapCtor();
+  function snapshotTable(table) {
+    for (const code of keys(table)) snapshots.set(+code, table[code]);
   }
 
   // After a stop: whether every hook must still call `hook` (lines[0], read inline by the
@@ -173,6 +183,7 @@ __llmspell_debug(function (bridge) {
     ["__dbg_t", thrown],
     ["__dbg_c", caught],
     ["__dbg_w", lines],
+    ["__dbg_k", snapshotTable],
   ]) {
     defineProperty(global, name, { value: fn, writable: false, configurable: false });
   }
@@ -310,9 +321,21 @@ __llmspell_debug(function (bridge) {
   // The accessor a frame's names are read and assigned through: (name, op, value), op 0 to
   // read, 1 to ask whether the name is in scope, 2 to assign (engines/javascript/instrument.py).
   function accessor(index) {
-    if (index <= 1 && topEval !== null) return topEval;
     const frame = depth ? frameAt(index < 1 ? 1 : index) : undefined;
-    return frame !== undefined && frame.ev !== undefined ? frame.ev : undefined;
+    const base = index <= 1 && topEval !== null ? topEval : frame && frame.ev;
+    const names = frame !== undefined ? snapshots.get(frame.code) : undefined;
+    if (names === undefined || base === undefined) return base;
+    // The loop variables are the frame's copies (assigned back when the stop ends).
+    return (name, op, value) => {
+      const k = names.indexOf(name);
+      if (k < 0) return base(name, op, value);
+      if (op === 1) return 1;
+      if (op === 2) {
+        frame.w = true;
+        return (frame["s" + k] = value);
+      }
+      return frame["s" + k];
+    };
   }
 
   // A `with` object over an accessor: the frame's names first, then the globals.

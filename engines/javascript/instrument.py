@@ -72,6 +72,7 @@ _HOOK = (
     "__dbg_b(__dbg_f, {access}) : (__dbg_f.code = {code}, __dbg_f.ev = {evaluator})"
 )
 _MAX_RANK = 63
+_MAX_SNAPSHOT = 4  # loop variables a frame has room for (s0..s3)
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 
 
@@ -90,6 +91,8 @@ class Instrumented:
     # CODE -> the names in scope there: (locals of the function, names of enclosing ones).
     sites: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     lines: int = 0
+    # CODE -> the loop variables its hook copies into the frame (`s0`, `s1`...).
+    snapshots: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,6 +102,8 @@ class _Scope:
     parent: _Scope | None
     # Whether the scope declares its own `__dbg_e` (a for statement's head does not).
     evaluator: bool = True
+    # A `for (let ...)` head whose names no closure mentions (see _snapshot).
+    snapshot: bool = False
 
 
 def instrument(source: str, chunkname: str = "main.js") -> Instrumented | None:
@@ -118,6 +123,7 @@ class _Rewriter:
         self.inserts: list[tuple[int, int, int, str]] = []  # offset, phase, seq, text
         self.sites: list[Site] = []
         self.scope: _Scope | None = None
+        self.snapshots: dict[int, tuple[str, ...]] = {}  # site index -> loop variables
 
     # -- output ------------------------------------------------------------------------------
 
@@ -144,16 +150,23 @@ class _Rewriter:
         self.sites.append(Site(line, offset, tuple(locals_), tuple(closure)))
         # The scope's own evaluator, or (a for statement's head) one for the site.
         current = _evaluator_name(self.scope)
+        snapshot = _snapshot(self.scope)
         access = current
-        if self.scope is not None and not self.scope.evaluator:
+        if self.scope is not None and not self.scope.evaluator and self.scope.names:
             access = _accessor(self.scope.names, current)
-        text = _HOOK.replace("{code}", f"\x00{len(self.sites) - 1}\x00")  # see finish()
+        code = f"\x00{len(self.sites) - 1}\x00"  # see finish()
+        if snapshot:
+            self.snapshots[len(self.sites) - 1] = tuple(snapshot)
+            return _snapshot_hook(snapshot, code, line, current)
+        text = _HOOK.replace("{code}", code)
         text = text.replace("{line}", str(line)).replace("{evaluator}", current)
         return text.replace("{access}", access)
 
     def prologue(self, name: str) -> str:
         # The evaluator inside the `try` block, where the body's own let/const live.
-        return f"const __dbg_f = __dbg_n({json.dumps(name)}); try {{ {self.evaluator()}"
+        assert self.scope is not None
+        evaluator = self.evaluator() if self.scope.evaluator else ""
+        return f"const __dbg_f = __dbg_n({json.dumps(name)}); try {{ {evaluator}"
 
     def evaluator(self) -> str:
         """`const __dbg_eN = ...;` for the scope just entered (N its depth): an accessor of
@@ -162,7 +175,9 @@ class _Rewriter:
         assert self.scope is not None
         parent = _evaluator_name(self.scope.parent)
         return (
-            f"const {_evaluator_name(self.scope)} = " + _accessor(self.scope.names, parent) + "; "
+            f"const {_evaluator_name(self.scope)} = "
+            + _accessor(self.scope.names + _snapshot(self.scope.parent), parent)
+            + "; "
         )
 
     def run(self, root: Node) -> Instrumented:
@@ -170,7 +185,8 @@ class _Rewriter:
         start = after_directives(body)
         offset = body[start - 1].end_byte if start else 0
         self.scope = _Scope(function_names(root), True, None)
-        self.open(offset, _after(body[:start]) + self.prologue("main chunk"))
+        prologue = self.prologue("main chunk") + "__dbg_k(\x01); "  # the snapshots' table
+        self.open(offset, _after(body[:start]) + prologue)
         for statement in body[start:]:
             self.statement(statement)
         suffix = "\n" + _epilogue() + "\n"
@@ -185,11 +201,15 @@ class _Rewriter:
             for rank, site in enumerate(sorted(sites, key=lambda s: s.offset)):
                 site.code = line * 64 + min(rank, _MAX_RANK)
                 result.sites.setdefault(site.code, (site.locals, site.closure))
+        for index, names in self.snapshots.items():
+            result.snapshots.setdefault(self.sites[index].code, names)
+        table = json.dumps({str(code): list(names) for code, names in result.snapshots.items()})
         parts: list[bytes] = []
         last = 0
         for offset, _phase, _seq, text in sorted(self.inserts):
             parts.append(self.data[last:offset])
             code = _PLACEHOLDER.sub(lambda m: str(self.sites[int(m.group(1))].code), text)
+            code = code.replace("\x01", table)
             parts.append(code.encode("utf-8"))
             last = offset
         parts.append(self.data[last:])
@@ -270,8 +290,14 @@ class _Rewriter:
             if init is not None and init.type == "lexical_declaration":
                 names = declared(init)
             outer = self.scope
+            # `let` loop variables a few: copied into the frame by the hooks instead of
+            # mentioned by a closure, which would make V8 copy a context every iteration.
+            snapshot = 0 < len(names) <= _MAX_SNAPSHOT and init is not None
+            snapshot = snapshot and (init.children[0].type == "let" if init else False)
             if names:
-                self.scope = _Scope(names, False, outer, evaluator=False)
+                self.scope = _Scope(names, False, outer, evaluator=False, snapshot=snapshot)
+                if snapshot:
+                    names = []
             if init is not None:
                 self.expressions(init)
             self.test(node.child_by_field_name("condition"), line_of(node))
@@ -376,7 +402,7 @@ class _Rewriter:
         name = function_name(node, self.chunkname)
         if body.type != "statement_block":
             # An arrow's expression body: `{ prologue try { hook; return EXPR } ... }`.
-            self.scope = _Scope(names, True, outer)
+            self.scope = _function_scope(names, [], outer)
             self.open(body.start_byte, "{ " + self.prologue(name))
             self.open(body.start_byte, self.hook(body.start_byte, line_of(body)) + "; return ")
             self.expressions(body)
@@ -386,7 +412,7 @@ class _Rewriter:
         statements = list(named(body))
         start = after_directives(statements)
         inside = statements[start - 1].end_byte if start else body.start_byte + 1
-        self.scope = _Scope(names + function_names(body), True, outer)
+        self.scope = _function_scope(names, function_names(body), outer)
         self.open(inside, _after(statements[:start]) + self.prologue(name))
         for statement in statements[start:]:
             self.statement(statement)
@@ -403,6 +429,38 @@ def _after(directives: list[Node]) -> str:
     if directives and not (directives[-1].text or b"").rstrip().endswith(b";"):
         return "; "
     return ""
+
+
+def _function_scope(parameters: list[str], names: list[str], outer: _Scope | None) -> _Scope:
+    """A function's scope. With a few parameters and nothing else declared (fib(n)), the
+    hooks copy the parameters into the frame: no accessor closure to make at each call, and
+    the parameters stay out of a context."""
+    if not names and len(parameters) <= _MAX_SNAPSHOT:
+        return _Scope(parameters, True, outer, evaluator=False, snapshot=True)
+    return _Scope(parameters + names, True, outer)
+
+
+def _snapshot(scope: _Scope | None) -> list[str]:
+    """The loop variables a hook in `scope` copies into its frame: those of the `for (let`
+    heads between it and the nearest scope with an accessor."""
+    names: list[str] = []
+    while scope is not None and not scope.evaluator:
+        if scope.snapshot:
+            names += [name for name in scope.names if name not in names]
+        scope = scope.parent
+    return names
+
+
+def _snapshot_hook(names: list[str], code: str, line: int, evaluator: str) -> str:
+    """A hook that copies loop variables into the frame (`s0`...), and back after a stop
+    that changed them (`__dbg_b` then returns true)."""
+    copy = ", ".join(f"__dbg_f.s{k} = {name}" for k, name in enumerate(names))
+    back = ", ".join(f"{name} = __dbg_f.s{k}" for k, name in enumerate(names))
+    return (
+        f"__dbg_w[0] | __dbg_w[{line}] ? ({copy}, __dbg_h(__dbg_f, {code}, {evaluator}) && "
+        f"__dbg_b(__dbg_f, {evaluator}) && ({back})) : "
+        f"(__dbg_f.code = {code}, __dbg_f.ev = {evaluator}, {copy})"
+    )
 
 
 def _evaluator_name(scope: _Scope | None) -> str:

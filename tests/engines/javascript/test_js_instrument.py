@@ -167,6 +167,16 @@ CASES = {
         function hoisted() { return "hoisted" }
         var later = 1
     """,
+    "for (;;) and loop variables": """
+        let k = 0
+        for (;;) { k++; if (k > 3) break }
+        const seen = []
+        for (let i = 0, j = 10; i < 3; i++, j--) seen.push(i * j)
+        const later = []
+        for (let i = 0; i < 3; i++) later.push(() => i)
+        function pair(a, b) { return a + b }
+        return [k, seen, later.map((f) => f()), pair(1, 2)]
+    """,
     "if without braces and else if": """
         function sign(x) {
           if (x > 0) return 1
@@ -243,3 +253,14 @@ def test_frame_names():
     text = instrument(source).source  # type: ignore[union-attr]
     for name in ("handler", "obj.run", "K.method", "get K.g", "key", "function <main.js:6>"):
         assert f"__dbg_n({json.dumps(name)})" in text
+
+
+def test_no_direct_eval_in_the_spell():
+    """Direct eval would keep V8 from optimising every function around it: the spell's scopes
+    are read through accessors, and a few loop variables and parameters through the frame."""
+    source = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }\n"
+    source += "let s = 0\nfor (let i = 0; i < 3; i++) { s += fib(i) }\n"
+    instrumented = instrument(source)
+    assert instrumented is not None
+    assert "eval(" not in instrumented.source
+    assert set(instrumented.snapshots.values()) == {("n",), ("i",)}
