@@ -362,6 +362,8 @@ class Studio:
         self.inspectors.feed(records)
 
     def _on_state(self, state: str) -> None:
+        # A message from a pane ("paused before step X") would hide the run's new state.
+        self.window.statusBar().clearMessage()
         self.window.state_label.setText(state)
         if state == "starting":
             self.window.docks["Console"].raise_()

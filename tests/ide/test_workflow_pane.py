@@ -105,3 +105,5 @@ def test_a_refused_skip_is_reported(studio, wait_for, spell_dir) -> None:  # typ
     assert "failed" in pane.message.text()
     studio.controller.resume()
     wait_for(lambda: studio.controller.state == "ended")
+    # The run's new state is not hidden behind the pane's old message.
+    assert studio.window.statusBar().currentMessage() == ""
