@@ -205,6 +205,12 @@ class Debugger:
         return self._step.mode is not None
 
     @property
+    def step_under_way(self) -> tuple[str | None, int]:
+        """The step's mode (None, "in", "over", "out", "entry") and the depth it started at,
+        for an engine that filters lines by depth itself before calling `on_line`."""
+        return self._step.mode, self._step.depth
+
+    @property
     def is_stopped(self) -> bool:
         return self._stopped.is_set()
 

@@ -104,13 +104,13 @@ class JsDebugSupport(EngineDebugSupport):
     # -- DebugSupport ------------------------------------------------------------------------
 
     def configure(self, line_hooks: bool, lines: set[int]) -> None:
-        # The step under way, so the hook filters by depth in JavaScript (the core keeps it
-        # in `_step`; reading it spares a crossing per line while stepping over a call).
-        step = getattr(self._debugger, "_step", None)
-        mode = _MODES.get(getattr(step, "mode", None), 1)
+        # The step under way, so the hook filters by depth in JavaScript: that spares a
+        # crossing per line while stepping over a call.
+        step_mode, step_depth = self._debugger.step_under_way
+        mode = _MODES.get(step_mode, 1)
         if not line_hooks:
             mode, lines = 0, set()
-        self._ctl[2] = int(getattr(step, "depth", 0))
+        self._ctl[2] = step_depth
         self._ctl[1] = mode
         if mode:
             self._lines[0] = 1  # every hook looks (debug.js clears it after a stop)

@@ -210,8 +210,6 @@ class TengoEngine:
         """Run Tengo code (the main program, run_stop hooks) under the run's limits."""
         self._thread_id = threading.get_ident()
         self._done.clear()
-        if self.debug is not None:
-            self.debug.poker.attach()
         watchdog = threading.Thread(target=self._watch, daemon=True, name="tengo-watchdog")
         watchdog.start()
         try:

@@ -53,10 +53,6 @@ class Poker:
         self.pending = False
         self.flags[:] = self._wanted
 
-    def attach(self) -> None:
-        """Called on the engine thread before it runs Tengo code (nothing to do: kept for the
-        engine's run loop)."""
-
     def detach(self) -> None:
         """Called on the engine thread when it stops running Tengo code."""
         self.pending = False
