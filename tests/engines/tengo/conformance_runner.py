@@ -28,7 +28,13 @@ from engines.tengo.values import (
     bytes_to_str,
 )
 
-DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "tengo"
+# ../shared beside the project, as in the project's own checkout; a clone made elsewhere on the
+# same machine finds it at /work/shared.
+_CANDIDATES = (
+    Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "tengo",
+    Path("/work/shared/conformance/tengo"),
+)
+DATA_DIR = next((path for path in _CANDIDATES if path.is_dir()), _CANDIDATES[0])
 
 
 def load_cases() -> list[dict]:
